@@ -1,0 +1,46 @@
+"""Logarithmic compression `log(1 + C·x)`."""
+
+import math
+
+import keras
+from keras import ops
+
+from mirzoo.layers.base import AudioLayer
+from mirzoo.layers.checks import check_choice
+
+LOG_BASES = ("e", "10")
+
+
+@keras.saving.register_keras_serializable(package="mirzoo")
+class LogCompression(AudioLayer):
+    """`log_base(1 + multiplier · x)`, elementwise; 0 stays 0.
+
+    Korzeniowski & Widmer's deep chroma front end uses `log(1 + x)`; musicnn
+    uses `log10(1 + 10000 · x)` on a power mel spectrogram.
+
+    Args:
+        multiplier: C > 0, scales the input before the logarithm.
+        base: `"e"` (natural) or `"10"`.
+
+    Input / output shape: unchanged; input >= 0.
+    """
+
+    def __init__(self, multiplier=1.0, base="e", **kwargs):
+        super().__init__(**kwargs)
+        if not multiplier > 0:
+            raise ValueError(f"`multiplier` must be > 0. Received: multiplier={multiplier}")
+        self.multiplier = float(multiplier)
+        self.base = check_choice("base", str(base), LOG_BASES)
+
+    def call(self, x):
+        scaled = x if self.multiplier == 1.0 else x * self.multiplier
+        compressed = ops.log1p(scaled)
+        return compressed if self.base == "e" else compressed * (1.0 / math.log(10.0))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(multiplier=self.multiplier, base=self.base)
+        return config

@@ -1,0 +1,66 @@
+"""Decibel scaling with a per-example dynamic range (librosa.power_to_db)."""
+
+import keras
+from keras import ops
+
+from mirzoo.layers.base import AudioLayer
+
+
+@keras.saving.register_keras_serializable(package="mirzoo")
+class MagnitudeToDecibel(AudioLayer):
+    """Convert a power (or magnitude) spectrogram to decibels, clip by example.
+
+    `dB = 20 / power * log10(max(x, amin)) - 20 / power * log10(max(ref, amin))`,
+    then, when `top_db` is set, values below each example's own maximum minus
+    `top_db` are raised to it. The maximum is taken over every axis but the
+    batch axis of that one example, so a clip's output never depends on the
+    clips batched with it (unlike `keras.layers.MelSpectrogram`).
+
+    With `power=2.0` this is `librosa.power_to_db(x, ref, amin, top_db)`;
+    with `power=1.0` it is `librosa.amplitude_to_db(x, ref, amin, top_db)`
+    (then use an `amin` on the magnitude scale, e.g. 1e-5).
+
+    Args:
+        ref: reference value (0 dB), > 0, or `"max"` for each example's maximum.
+        amin: floor > 0 applied to the input and to `ref`.
+        top_db: dynamic range in dB (> 0) kept below each example's peak; `None`
+            keeps everything.
+        power: the exponent the input magnitude carries (2 = power, 1 = magnitude).
+
+    Input / output shape: `(batch, ...)`, unchanged.
+    """
+
+    def __init__(self, ref=1.0, amin=1e-10, top_db=80.0, power=2.0, **kwargs):
+        super().__init__(**kwargs)
+        if ref != "max" and (isinstance(ref, str) or not ref > 0):
+            raise ValueError(f'`ref` must be a positive number or "max". Received: ref={ref!r}')
+        if not amin > 0:
+            raise ValueError(f"`amin` must be > 0. Received: amin={amin}")
+        if top_db is not None and not top_db > 0:
+            raise ValueError(f"`top_db` must be > 0 dB or None. Received: top_db={top_db}")
+        if not power > 0:
+            raise ValueError(f"`power` must be > 0. Received: power={power}")
+        self.ref = ref if ref == "max" else float(ref)
+        self.amin = float(amin)
+        self.top_db = None if top_db is None else float(top_db)
+        self.power = float(power)
+
+    def call(self, x):
+        scale = 20.0 / self.power
+        example_axes = tuple(range(1, len(x.shape)))
+        db = scale * ops.log10(ops.maximum(x, self.amin))
+        if self.ref == "max":
+            db = db - scale * ops.log10(ops.maximum(ops.max(x, axis=example_axes, keepdims=True), self.amin))
+        elif self.ref != 1.0:
+            db = db - scale * ops.log10(ops.maximum(ops.convert_to_tensor(self.ref, x.dtype), self.amin))
+        if self.top_db is not None:
+            db = ops.maximum(db, ops.max(db, axis=example_axes, keepdims=True) - self.top_db)
+        return db
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(ref=self.ref, amin=self.amin, top_db=self.top_db, power=self.power)
+        return config

@@ -1,0 +1,109 @@
+"""Project spectrogram bins onto a filterbank (mel, log-frequency, chroma or custom)."""
+
+import keras
+import numpy as np
+from keras import ops
+
+from mirzoo import dsp
+from mirzoo.layers.base import AudioLayer
+from mirzoo.layers.checks import check_choice, check_positive_int, check_spectrogram
+
+FILTERBANK_KINDS = ("mel", "log", "chroma", "custom")
+_BUILDERS = {
+    "mel": dsp.mel_filterbank,
+    "log": dsp.log_frequency_filterbank,
+    "chroma": dsp.chroma_filterbank,
+}
+
+
+def build_filterbank(kind, sample_rate=None, n_fft=None, filterbank_kwargs=None, matrix=None):
+    """The `(n_filters, 1 + n_fft // 2)` float64 matrix an `ApplyFilterbank` applies."""
+    check_choice("kind", kind, FILTERBANK_KINDS)
+    if kind == "custom":
+        if matrix is None:
+            raise ValueError('kind="custom" needs `matrix`, an array of shape (n_filters, n_bins).')
+        matrix = np.asarray(matrix, dtype=np.float64)
+        if matrix.ndim != 2 or not np.all(np.isfinite(matrix)):
+            raise ValueError(f"`matrix` must be a finite 2-D array (n_filters, n_bins). Received shape {matrix.shape}.")
+        return matrix
+    if matrix is not None:
+        raise ValueError(f'`matrix` is only used with kind="custom". Received kind={kind!r} and a matrix.')
+    if sample_rate is None or n_fft is None:
+        raise ValueError(f"kind={kind!r} needs `sample_rate` (Hz) and `n_fft` (samples).")
+    return _BUILDERS[kind](sample_rate, check_positive_int("n_fft", n_fft), **(filterbank_kwargs or {}))
+
+
+@keras.saving.register_keras_serializable(package="mirzoo")
+class ApplyFilterbank(AudioLayer):
+    """Multiply each frame's bins by a filterbank: `(…, bins) → (…, n_filters)`.
+
+    The matrix is rebuilt from the constructor arguments (never saved as a
+    weight), so a saved model carries only these parameters.
+
+    Args:
+        kind: `"mel"` (`mirzoo.dsp.mel_filterbank`), `"log"`
+            (`mirzoo.dsp.log_frequency_filterbank`), `"chroma"`
+            (`mirzoo.dsp.chroma_filterbank`) or `"custom"`.
+        sample_rate: sampling rate in Hz (not for `"custom"`).
+        n_fft: FFT length of the incoming spectrogram (not for `"custom"`).
+        filterbank_kwargs: further arguments of the dsp function, e.g.
+            `{"n_mels": 96, "f_min": 0.0, "htk": False, "norm": "slaney"}`.
+        matrix: for `"custom"`, a `(n_filters, n_bins)` array.
+        trainable_filterbank: learn the filterbank, initialised from the matrix
+            (then it is a weight and is saved as one).
+
+    Input shape: `(batch, frames, 1 + n_fft // 2[, channels])`.
+    Output shape: `(batch, frames, n_filters[, channels])`.
+    """
+
+    def __init__(
+        self,
+        kind="mel",
+        sample_rate=None,
+        n_fft=None,
+        filterbank_kwargs=None,
+        matrix=None,
+        trainable_filterbank=False,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.kind = kind
+        self.sample_rate = sample_rate
+        self.n_fft = n_fft
+        self.filterbank_kwargs = dict(filterbank_kwargs or {})
+        self.matrix = None if matrix is None else np.asarray(matrix, dtype=np.float64).tolist()
+        self.trainable_filterbank = bool(trainable_filterbank)
+        # (bins, filters): frames multiply it on the right with no transposes.
+        self._kernel = build_filterbank(kind, sample_rate, n_fft, self.filterbank_kwargs, matrix).T.astype("float32")
+        self.n_bins, self.n_filters = self._kernel.shape
+
+    def build(self, input_shape):
+        if self.trainable_filterbank:
+            self.kernel = self.add_weight(
+                name="filterbank",
+                shape=self._kernel.shape,
+                initializer=keras.initializers.Constant(self._kernel),
+                trainable=True,
+            )
+
+    def call(self, spectrogram):
+        check_spectrogram(spectrogram, "ApplyFilterbank", bins=self.n_bins)
+        kernel = self.kernel if self.trainable_filterbank else ops.convert_to_tensor(self._kernel, self.compute_dtype)
+        if len(spectrogram.shape) == 3:
+            return ops.matmul(spectrogram, kernel)
+        return ops.einsum("btkc,kf->btfc", spectrogram, kernel)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[1], self.n_filters) + tuple(input_shape[3:])
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            kind=self.kind,
+            sample_rate=self.sample_rate,
+            n_fft=self.n_fft,
+            filterbank_kwargs=self.filterbank_kwargs,
+            matrix=self.matrix,
+            trainable_filterbank=self.trainable_filterbank,
+        )
+        return config

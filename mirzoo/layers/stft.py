@@ -1,0 +1,105 @@
+"""Short-time Fourier transform of a waveform batch."""
+
+import keras
+from keras import ops
+
+from mirzoo import dsp
+from mirzoo.layers.base import AudioLayer
+from mirzoo.layers.checks import check_choice, check_positive_int, check_waveform
+
+PAD_MODES = ("constant", "reflect")
+
+
+@keras.saving.register_keras_serializable(package="mirzoo")
+class STFT(AudioLayer):
+    """Short-time Fourier transform, time-major, as `librosa.stft`.
+
+    Args:
+        n_fft: FFT length in samples; gives `1 + n_fft // 2` frequency bins.
+        win_length: window length in samples, `<= n_fft` (zero-padded to `n_fft`
+            around the centre); `None` means `n_fft`.
+        hop_length: samples between frames; `None` means `win_length // 4`.
+        window: `"hann"`, `"hamming"`, `"blackman"` or `"boxcar"` (periodic).
+        center: pad `n_fft // 2` samples on each side so that frame `k` is centred
+            on sample `k * hop_length`.
+        pad_mode: `"constant"` (zeros, librosa's default) or `"reflect"`; used only
+            when `center=True`.
+
+    Input shape:
+        `(batch, samples)` or `(batch, samples, channels)`, float, in [-1, 1].
+
+    Output:
+        A pair `(real, imag)` of tensors shaped `(batch, frames, 1 + n_fft // 2)`
+        or `(batch, frames, 1 + n_fft // 2, channels)`; `frames` is
+        `1 + samples // hop_length` with `center=True` and even `n_fft`
+        (see `mirzoo.dsp.num_frames`).
+
+    Example:
+    >>> real, imag = STFT(n_fft=512, hop_length=256)(np.zeros((2, 16000), "float32"))
+    >>> tuple(real.shape)
+    (2, 63, 257)
+    """
+
+    def __init__(
+        self, n_fft=2048, win_length=None, hop_length=None, window="hann", center=True, pad_mode="constant", **kwargs
+    ):
+        super().__init__(**kwargs)
+        self.n_fft = check_positive_int("n_fft", n_fft)
+        self.win_length = n_fft if win_length is None else check_positive_int("win_length", win_length)
+        if self.win_length > n_fft:
+            raise ValueError(
+                f"`win_length` must not exceed `n_fft`. Received: win_length={win_length}, n_fft={n_fft}"
+            )
+        self.hop_length = (
+            max(1, self.win_length // 4) if hop_length is None else check_positive_int("hop_length", hop_length)
+        )
+        self.window = window
+        self.center = bool(center)
+        self.pad_mode = check_choice("pad_mode", pad_mode, PAD_MODES)
+        self._window = dsp.get_window(window, self.win_length, n_fft).astype("float32")
+
+    @property
+    def min_samples(self):
+        """Fewest samples the layer accepts: one frame, or more for reflect padding."""
+        if not self.center:
+            return self.n_fft
+        # Reflection needs more samples than it mirrors.
+        return dsp.padding_for_center(self.n_fft) + 1 if self.pad_mode == "reflect" else 1
+
+    def call(self, waveform):
+        check_waveform(waveform, "STFT", self.min_samples)
+        multichannel = len(waveform.shape) == 3
+        x = ops.transpose(waveform, (0, 2, 1)) if multichannel else waveform
+        if self.center:
+            pad = dsp.padding_for_center(self.n_fft)
+            widths = [(0, 0)] * (len(x.shape) - 1) + [(pad, pad)]
+            x = ops.pad(x, widths, mode=self.pad_mode)
+        real, imag = ops.stft(
+            x,
+            sequence_length=self.n_fft,
+            sequence_stride=self.hop_length,
+            fft_length=self.n_fft,
+            window=self._window,
+            center=False,
+        )
+        if multichannel:
+            real, imag = (ops.transpose(part, (0, 2, 3, 1)) for part in (real, imag))
+        return real, imag
+
+    def compute_output_shape(self, input_shape):
+        samples = input_shape[1]
+        frames = None if samples is None else dsp.num_frames(samples, self.n_fft, self.hop_length, self.center)
+        shape = (input_shape[0], frames, self.n_fft // 2 + 1) + tuple(input_shape[2:])
+        return shape, shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            n_fft=self.n_fft,
+            win_length=self.win_length,
+            hop_length=self.hop_length,
+            window=self.window,
+            center=self.center,
+            pad_mode=self.pad_mode,
+        )
+        return config
