@@ -70,7 +70,8 @@ def pitch_class_folding(frequencies, n_chroma=12, f_ref=_A440):
     """Fold bins of known centre frequency onto pitch classes (C first).
 
     Each bin goes wholly to the class nearest its centre frequency in equal
-    temperament tuned to `f_ref` (A4).
+    temperament tuned to `f_ref` (A4); a bin exactly half-way between two
+    classes (a quarter tone with `n_chroma=12`) is split 0.5 / 0.5 between them.
 
     Args:
         frequencies: array of shape `(n_bins,)`, in Hz, all > 0 — for example
@@ -79,15 +80,18 @@ def pitch_class_folding(frequencies, n_chroma=12, f_ref=_A440):
         f_ref: frequency of A4 in Hz.
 
     Returns:
-        float64 0/1 array of shape `(n_chroma, n_bins)`.
+        float64 array of shape `(n_chroma, n_bins)` whose columns sum to 1.
     """
     n_chroma = _check_n_chroma(n_chroma)
     frequencies = np.asarray(frequencies, dtype=np.float64)
     if frequencies.ndim != 1 or np.any(frequencies <= 0):
         raise ValueError("`frequencies` must be a 1-D array of positive frequencies in Hz.")
-    steps_from_a = np.round(n_chroma * np.log2(frequencies / f_ref)).astype(np.int64)
-    classes = np.mod(steps_from_a + _A_FROM_C * (n_chroma // 12), n_chroma)
+    steps_from_c = n_chroma * np.log2(frequencies / f_ref) + _A_FROM_C * (n_chroma // 12)
+    below = np.floor(steps_from_c)
+    halfway = np.abs(steps_from_c - below - 0.5) < 1e-6
+    nearest = np.where(halfway | (steps_from_c - below >= 0.5), below + 1, below).astype(np.int64)
     folding = np.zeros((n_chroma, len(frequencies)))
-    folding[classes, np.arange(len(frequencies))] = 1.0
+    columns = np.arange(len(frequencies))
+    np.add.at(folding, (np.mod(nearest, n_chroma), columns), np.where(halfway, 0.5, 1.0))
+    np.add.at(folding, (np.mod(below.astype(np.int64), n_chroma), columns), np.where(halfway, 0.5, 0.0))
     return folding
-
