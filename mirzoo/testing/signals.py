@@ -3,12 +3,20 @@
 import numpy as np
 
 
-def harmonic_test_signal(sample_rate, seconds, seed=0, channels=None):
-    """Notes with harmonics and vibrato over a noise floor, plus a silent stretch.
+def _pink_noise(n, rng):
+    """Unit-RMS noise with a 1/f power spectrum."""
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    spectrum /= np.sqrt(np.maximum(np.arange(len(spectrum)), 1.0))
+    noise = np.fft.irfft(spectrum, n)
+    return noise / np.sqrt(np.mean(noise**2))
 
-    Spans a wide dynamic range (loud notes, quiet noise, digital silence) so
-    that log-scaled comparisons exercise both the peaks and the `amin` /
-    `top_db` floors.
+
+def harmonic_test_signal(sample_rate, seconds, seed=0, channels=None):
+    """Notes with harmonics and vibrato over a pink-noise floor, plus a silent stretch.
+
+    Spans a wide dynamic range (loud notes, a noise floor about 40 dB below
+    them like a room or mix would leave, digital silence) so that log-scaled
+    comparisons exercise both the peaks and the `amin` / `top_db` floors.
 
     Args:
         sample_rate: Hz.
@@ -25,7 +33,7 @@ def harmonic_test_signal(sample_rate, seconds, seed=0, channels=None):
     t = np.arange(n) / sample_rate
 
     def one_channel():
-        y = 1e-3 * rng.standard_normal(n)
+        y = 0.01 * _pink_noise(n, rng)
         note_length = max(1, n // 6)
         for start in range(0, n, note_length):
             f0 = 110.0 * 2 ** (rng.integers(0, 36) / 12)

@@ -93,7 +93,7 @@ class TestCase:
         assert len(layer.non_trainable_weights) == expected_num_non_trainable_weights
 
         declared = layer.compute_output_shape(
-            tuple(a.shape) if len(inputs) == 1 else tuple(tuple(a.shape) for a in inputs)
+            tuple(inputs[0].shape) if len(inputs) == 1 else tuple(tuple(a.shape) for a in inputs)
         )
         declared = declared if isinstance(declared[0], (tuple, list)) else (declared,)
         for shape, array in zip(declared, eager_arrays):
