@@ -41,14 +41,14 @@ def check_finite(x, layer_name):
         raise ValueError(f"{layer_name} received NaN or infinite values; every sample must be finite.")
 
 
-def check_waveform(x, layer_name, min_samples=1):
-    """Validate a waveform batch `(batch, samples)` or `(batch, samples, channels)`.
+def check_waveform_shape(shape, layer_name, min_samples=1):
+    """Validate the shape of a waveform batch `(batch, samples)` or `(batch, samples, channels)`.
 
     Raises:
-        ValueError: wrong rank, a channels axis that is not last, integer dtype,
-            fewer than `min_samples` samples, or (eagerly) NaN/inf values.
+        ValueError: wrong rank, a channels axis that is not last, or fewer than
+            `min_samples` samples.
     """
-    shape = tuple(x.shape)
+    shape = tuple(shape)
     if len(shape) not in (2, 3):
         raise ValueError(
             f"{layer_name} expects audio of shape (batch, samples) or (batch, samples, channels). "
@@ -61,7 +61,6 @@ def check_waveform(x, layer_name, min_samples=1):
             f"more channels ({shape[2]}) than samples ({shape[1]}): it looks like (batch, channels, samples). "
             "Transpose it with `ops.transpose(x, (0, 2, 1))`."
         )
-    check_float_dtype(x, layer_name)
     samples = shape[1]
     if samples is not None and samples == 0:
         raise ValueError(f"{layer_name} received empty audio (0 samples), shape {shape}.")
@@ -70,6 +69,12 @@ def check_waveform(x, layer_name, min_samples=1):
             f"{layer_name} needs at least {min_samples} samples (one frame). Received {samples} samples, "
             f"shape {shape}. Pad the audio or use center=True."
         )
+
+
+def check_waveform(x, layer_name, min_samples=1):
+    """Validate a waveform batch: :func:`check_waveform_shape`, a float dtype, finite values (eagerly)."""
+    check_waveform_shape(x.shape, layer_name, min_samples)
+    check_float_dtype(x, layer_name)
     check_finite(x, layer_name)
 
 

@@ -5,7 +5,7 @@ from keras import ops
 
 from mirzoo import dsp
 from mirzoo.layers.base import AudioLayer
-from mirzoo.layers.checks import check_choice, check_positive_int, check_waveform
+from mirzoo.layers.checks import check_choice, check_positive_int, check_waveform, check_waveform_shape
 
 PAD_MODES = ("constant", "reflect")
 
@@ -87,6 +87,7 @@ class STFT(AudioLayer):
         return real, imag
 
     def compute_output_shape(self, input_shape):
+        check_waveform_shape(input_shape, "STFT", self.min_samples)
         samples = input_shape[1]
         frames = None if samples is None else dsp.num_frames(samples, self.n_fft, self.hop_length, self.center)
         shape = (input_shape[0], frames, self.n_fft // 2 + 1) + tuple(input_shape[2:])

@@ -106,7 +106,7 @@ class TestCase:
             for tensor, array in zip(_as_tuple(symbolic_out), eager_arrays):
                 expected = (None, None) + array.shape[2:] if variable else (None,) + array.shape[1:]
                 assert tuple(tensor.shape) == expected, f"symbolic {tuple(tensor.shape)} != {expected}"
-            model = keras.Model(symbolic_in, symbolic_out)
+            model = keras.Model(symbolic_in if len(symbolic_in) > 1 else symbolic_in[0], symbolic_out)
             compiled = model.predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
             for got, want in zip(_as_tuple(compiled), eager_arrays):
                 self.assert_allclose(got, want, atol=atol, rtol=rtol, msg="compiled graph differs from eager call")
@@ -127,5 +127,5 @@ class TestCase:
     def run_layer_saving_test(self, layer, input_data, atol=1e-6, rtol=1e-6):
         """Wrap `layer` in a variable-length functional model and run :meth:`run_model_saving_test`."""
         inputs = _symbolic_inputs(input_data, variable_length=True)
-        model = keras.Model(inputs, _call(layer, inputs))
+        model = keras.Model(inputs if len(inputs) > 1 else inputs[0], _call(layer, inputs))
         return self.run_model_saving_test(model, input_data, atol=atol, rtol=rtol)
