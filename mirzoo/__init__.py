@@ -5,11 +5,17 @@ from importlib.metadata import PackageNotFoundError, version
 try:
     import keras  # noqa: F401  (fail here, with advice, rather than deep inside a submodule)
 except ModuleNotFoundError as error:
-    if error.name in ("tensorflow", "jax", "torch"):
+    missing = (error.name or "").split(".")[0]
+    if missing == "tensorflow":
         raise ImportError(
-            f"Keras is set to the {error.name!r} backend, which is not installed. Install mirzoo with TensorFlow "
-            "(`pip install 'mirzoo[tensorflow]'`, or `'mirzoo[tensorflow-cpu]'` for the CPU-only build), "
-            "or select an installed backend with the KERAS_BACKEND environment variable."
+            "Keras is set to the TensorFlow backend, but TensorFlow is not installed. Install mirzoo with it: "
+            "`pip install 'mirzoo[tensorflow]'` (or `'mirzoo[tensorflow-cpu]'` for the CPU-only build), "
+            "or select an installed backend with KERAS_BACKEND=jax or KERAS_BACKEND=torch."
+        ) from error
+    if missing in ("jax", "torch"):
+        raise ImportError(
+            f"KERAS_BACKEND selects {missing!r}, which is not installed: `pip install {missing}` "
+            "or select another backend (the default is tensorflow)."
         ) from error
     raise
 

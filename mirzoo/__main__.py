@@ -1,0 +1,5 @@
+import sys
+
+from mirzoo.cli import main
+
+sys.exit(main())

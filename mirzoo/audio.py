@@ -1,0 +1,120 @@
+"""Audio files and arrays → validated float32 waveforms at a chosen sample rate (outside the graph).
+
+Decoding uses libsndfile (through `soundfile`: WAV, FLAC, OGG/Vorbis, Opus and,
+with libsndfile >= 1.1, MP3); resampling uses soxr's high-quality mode.
+"""
+
+import os
+
+import numpy as np
+import soundfile
+import soxr
+
+
+class AudioError(ValueError):
+    """Audio that cannot be used: undecodable, empty, non-finite or of the wrong shape."""
+
+
+# Scale of full-scale integer PCM, so that it maps into [-1, 1).
+_INTEGER_FULL_SCALE = {"int8": 2.0**7, "int16": 2.0**15, "int32": 2.0**31, "int64": 2.0**63}
+
+
+def to_float_waveform(audio):
+    """Convert PCM samples to float32 in [-1, 1].
+
+    Integers are divided by their full scale (`int16 / 32768`); unsigned 8-bit
+    PCM (WAV's convention) is centred on 128 first; floats are cast.
+
+    Args:
+        audio: array `(samples,)` or `(samples, channels)`.
+
+    Returns:
+        float32 array of the same shape.
+
+    Raises:
+        AudioError: for an unsupported dtype (complex, bool, object, …).
+    """
+    audio = np.asarray(audio)
+    name = audio.dtype.name
+    if name == "uint8":
+        return ((audio.astype(np.float32) - 128.0) / 128.0).astype(np.float32)
+    if name in _INTEGER_FULL_SCALE:
+        return (audio.astype(np.float64) / _INTEGER_FULL_SCALE[name]).astype(np.float32)
+    if audio.dtype.kind == "f":
+        return audio.astype(np.float32)
+    raise AudioError(f"Unsupported audio dtype {name}; expected float or integer PCM (int8/16/32, uint8).")
+
+
+def check_waveform(audio, source="audio"):
+    """Raise :class:`AudioError` unless `audio` is a non-empty, finite `(samples[, channels])` array."""
+    if audio.ndim not in (1, 2):
+        raise AudioError(
+            f"{source}: expected shape (samples,) or (samples, channels); received shape {audio.shape}."
+        )
+    if audio.shape[0] == 0 or audio.size == 0:
+        raise AudioError(f"{source}: the audio is empty (0 samples).")
+    if audio.ndim == 2 and audio.shape[1] > audio.shape[0]:
+        raise AudioError(
+            f"{source}: shape {audio.shape} has more channels than samples; expected (samples, channels). "
+            "Transpose (channels, samples) arrays first."
+        )
+    if not np.all(np.isfinite(audio)):
+        raise AudioError(f"{source}: the audio contains NaN or infinite samples.")
+
+
+def prepare_waveform(audio, sample_rate, target_sample_rate=None, mono=True, source="audio"):
+    """Validate, convert to float32, downmix and resample an in-memory waveform.
+
+    Args:
+        audio: array `(samples,)` or `(samples, channels)`, float or integer PCM.
+        sample_rate: its sampling rate in Hz.
+        target_sample_rate: resample to this rate in Hz (soxr, high quality);
+            `None` keeps `sample_rate`.
+        mono: average the channels into one.
+        source: a name for error messages (e.g. the file path).
+
+    Returns:
+        `(waveform, sample_rate)`: float32 `(samples,)` when `mono`, else
+        `(samples, channels)`; the rate in Hz.
+    """
+    if not sample_rate or sample_rate <= 0:
+        raise AudioError(f"{source}: sample_rate must be a positive number of Hz; received {sample_rate!r}.")
+    audio = to_float_waveform(audio)
+    check_waveform(audio, source)
+    if mono and audio.ndim == 2:
+        audio = audio.mean(axis=1, dtype=np.float32)
+    if target_sample_rate is not None and target_sample_rate != sample_rate:
+        audio = soxr.resample(audio, sample_rate, target_sample_rate, quality="HQ").astype(np.float32)
+        sample_rate = target_sample_rate
+        if audio.shape[0] == 0:
+            raise AudioError(f"{source}: too short to resample to {target_sample_rate} Hz (no samples left).")
+    return audio, sample_rate
+
+
+def load_audio(path, sample_rate=None, mono=True):
+    """Decode an audio file into a float32 waveform.
+
+    Args:
+        path: a WAV, FLAC, OGG or MP3 file.
+        sample_rate: resample to this rate in Hz; `None` keeps the file's rate.
+        mono: average the channels into one.
+
+    Returns:
+        `(waveform, sample_rate)`: float32 `(samples,)` (or `(samples, channels)`
+        with `mono=False`) in [-1, 1], and its rate in Hz.
+
+    Raises:
+        FileNotFoundError: no such file.
+        IsADirectoryError: the path is a directory.
+        AudioError: the file cannot be decoded, is empty or holds NaN/inf.
+    """
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path}: is a directory, not an audio file.")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no such file.")
+    try:
+        audio, file_rate = soundfile.read(path, dtype="float32", always_2d=True)
+    except (soundfile.LibsndfileError, RuntimeError, TypeError) as error:
+        raise AudioError(f"{path}: cannot decode audio ({error}). Supported: WAV, FLAC, OGG, MP3.") from error
+    return prepare_waveform(audio, file_rate, sample_rate, mono=mono, source=path)

@@ -1,0 +1,45 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
+import mirzoo
+
+
+def run_python(code, **env):
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **env})
+
+
+def test_public_api():
+    assert mirzoo.__version__ and mirzoo.__version__ != "0+unknown"
+    assert {"dsp", "layers"} <= set(mirzoo.__all__)
+
+
+def test_import_without_tensorflow_names_the_extra():
+    result = run_python("import sys; sys.modules['tensorflow'] = None; import mirzoo", KERAS_BACKEND="tensorflow")
+    assert result.returncode != 0
+    assert "ImportError" in result.stderr and "mirzoo[tensorflow]" in result.stderr
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_import_with_a_missing_backend_says_so(backend):
+    result = run_python(f"import sys; sys.modules[{backend!r}] = None; import mirzoo", KERAS_BACKEND=backend)
+    assert result.returncode != 0
+    assert f"KERAS_BACKEND selects '{backend}'" in result.stderr
+
+
+def test_front_ends_build_save_and_load_without_librosa_or_scipy(tmp_path):
+    code = (
+        "import sys; sys.modules['librosa'] = None; sys.modules['scipy'] = None\n"
+        "import keras, numpy as np, mirzoo\n"
+        "inputs = keras.Input((None,))\n"
+        "model = keras.Model(inputs, mirzoo.layers.MelSpectrogram(sample_rate=16000, n_fft=512, hop_length=256)(inputs))\n"
+        f"model.save({str(tmp_path / 'm.keras')!r})\n"
+        f"restored = keras.saving.load_model({str(tmp_path / 'm.keras')!r})\n"
+        "print(restored.predict(np.zeros((1, 16000), 'float32'), verbose=0).shape)\n"
+    )
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "(1, 63, 128)" in result.stdout
