@@ -22,7 +22,7 @@ class SpectrogramFrontEnd(AudioLayer):
 
     Args:
         sample_rate: sampling rate of the input in Hz.
-        n_fft, win_length, hop_length, window, center, pad_mode: as `STFT`.
+        n_fft, win_length, hop_length, window, center, pad_mode, framing: as `STFT`.
         power: exponent of the magnitude (2 = power, 1 = magnitude).
         compression: `"db"` (`MagnitudeToDecibel` with `ref`, `amin`, `top_db`),
             `"log"` / `"log10"` (`LogCompression` with `log_multiplier`), or `None`.
@@ -42,6 +42,7 @@ class SpectrogramFrontEnd(AudioLayer):
         window,
         center,
         pad_mode,
+        framing,
         power,
         compression,
         ref,
@@ -55,7 +56,9 @@ class SpectrogramFrontEnd(AudioLayer):
         self.sample_rate = sample_rate
         self.compression_kind = check_choice("compression", compression, COMPRESSIONS)
         self.ref, self.amin, self.top_db, self.log_multiplier = ref, amin, top_db, log_multiplier
-        self.stft = STFT(n_fft, win_length, hop_length, window, center, pad_mode, name="stft", dtype=self.dtype_policy)
+        self.stft = STFT(
+            n_fft, win_length, hop_length, window, center, pad_mode, framing, name="stft", dtype=self.dtype_policy
+        )
         self.magnitude = Magnitude(power, name="magnitude", dtype=self.dtype_policy)
         self.filterbank = ApplyFilterbank(
             self.filterbank_kind,
@@ -113,6 +116,7 @@ class SpectrogramFrontEnd(AudioLayer):
             window=self.stft.window,
             center=self.stft.center,
             pad_mode=self.stft.pad_mode,
+            framing=self.stft.framing,
             power=self.magnitude.power,
             compression=self.compression_kind,
             ref=self.ref,
@@ -134,7 +138,7 @@ class MelSpectrogram(SpectrogramFrontEnd):
 
     Args:
         sample_rate: input sampling rate in Hz.
-        n_fft, win_length, hop_length, window, center, pad_mode: as `STFT`.
+        n_fft, win_length, hop_length, window, center, pad_mode, framing: as `STFT`.
         power: 2.0 for a power mel spectrogram, 1.0 for magnitude.
         n_mels, f_min, f_max, htk, norm: as `mirzoo.dsp.mel_filterbank`.
         compression, ref, amin, top_db, log_multiplier, trainable_filterbank:
@@ -162,6 +166,7 @@ class MelSpectrogram(SpectrogramFrontEnd):
         window="hann",
         center=True,
         pad_mode="constant",
+        framing="stft",
         power=2.0,
         n_mels=128,
         f_min=0.0,
@@ -185,6 +190,7 @@ class MelSpectrogram(SpectrogramFrontEnd):
             window,
             center,
             pad_mode,
+            framing,
             power,
             compression,
             ref,
@@ -214,7 +220,7 @@ class LogFrequencySpectrogram(SpectrogramFrontEnd):
 
     Args:
         sample_rate: input sampling rate in Hz.
-        n_fft, win_length, hop_length, window, center, pad_mode: as `STFT`.
+        n_fft, win_length, hop_length, window, center, pad_mode, framing: as `STFT`.
         power: 1.0 for magnitude, 2.0 for power.
         bins_per_octave, f_min, f_max, f_ref, norm: as
             `mirzoo.dsp.log_frequency_filterbank`.
@@ -236,6 +242,7 @@ class LogFrequencySpectrogram(SpectrogramFrontEnd):
         window="hann",
         center=True,
         pad_mode="constant",
+        framing="stft",
         power=1.0,
         bins_per_octave=24,
         f_min=30.0,
@@ -259,6 +266,7 @@ class LogFrequencySpectrogram(SpectrogramFrontEnd):
             window,
             center,
             pad_mode,
+            framing,
             power,
             compression,
             ref,

@@ -1,5 +1,6 @@
 """Parity of the composed front ends with librosa over a parameter sweep."""
 
+import keras
 import librosa
 import numpy as np
 import pytest
@@ -122,6 +123,16 @@ class TestMelSpectrogram(TestCase):
         mel = librosa.feature.melspectrogram(y=y[0].astype(np.float64), sr=16000, n_fft=512, hop_length=256,
                                              n_mels=96).T
         self.assert_allclose(ours, np.log10(10000.0 * mel + 1.0), atol=3e-4, rtol=0)
+
+    def test_gather_framing_under_xla_equals_default(self):
+        tf = pytest.importorskip("tensorflow")
+        if keras.backend.backend() != "tensorflow":
+            pytest.skip("XLA through tf.function is a TensorFlow-backend feature")
+        y = np.stack([harmonic_test_signal(16000, 1.0, seed=s) for s in (0, 1)])
+        kwargs = dict(sample_rate=16000, n_fft=512, hop_length=256, n_mels=96)
+        default = np.asarray(MelSpectrogram(**kwargs)(y))
+        compiled = tf.function(MelSpectrogram(**kwargs, framing="gather"), jit_compile=True)
+        self.assert_allclose(compiled(tf.constant(y)), default, atol=2e-3, rtol=0)
 
     def test_frame_rate(self):
         assert MelSpectrogram(sample_rate=22050, n_fft=1024, hop_length=315).frame_rate == 70.0

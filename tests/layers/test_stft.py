@@ -11,6 +11,7 @@ def librosa_stft(y, **kwargs):
 
 
 class TestSTFT(TestCase):
+    @pytest.mark.parametrize("framing", ["stft", "gather"])
     @pytest.mark.parametrize(
         "n_fft, win_length, hop_length, window, center, pad_mode",
         [
@@ -20,12 +21,12 @@ class TestSTFT(TestCase):
             (511, 400, 100, "boxcar", True, "constant"),
         ],
     )
-    def test_matches_librosa(self, n_fft, win_length, hop_length, window, center, pad_mode):
+    def test_matches_librosa(self, n_fft, win_length, hop_length, window, center, pad_mode, framing):
         y = harmonic_test_signal(16000, 0.5)
         real, imag = self.run_layer_test(
             STFT,
             dict(n_fft=n_fft, win_length=win_length, hop_length=hop_length, window=window, center=center,
-                 pad_mode=pad_mode),
+                 pad_mode=pad_mode, framing=framing),
             y[None],
         )
         expected = librosa_stft(y, n_fft=n_fft, win_length=win_length, hop_length=hop_length, window=window,
@@ -33,9 +34,10 @@ class TestSTFT(TestCase):
         self.assert_allclose(real[0], expected.real, atol=2e-4 * np.abs(expected).max(), rtol=0)
         self.assert_allclose(imag[0], expected.imag, atol=2e-4 * np.abs(expected).max(), rtol=0)
 
-    def test_multichannel_is_time_major_with_channels_last(self):
+    @pytest.mark.parametrize("framing", ["stft", "gather"])
+    def test_multichannel_is_time_major_with_channels_last(self, framing):
         y = harmonic_test_signal(8000, 0.5, channels=3)
-        real, _ = self.run_layer_test(STFT, dict(n_fft=256, hop_length=64), y[None])
+        real, _ = self.run_layer_test(STFT, dict(n_fft=256, hop_length=64, framing=framing), y[None])
         assert real.shape == (1, 1 + 4000 // 64, 129, 3)
         for channel in range(3):
             expected = librosa_stft(y[:, channel], n_fft=256, hop_length=64)
@@ -53,6 +55,7 @@ class TestSTFT(TestCase):
             ({"n_fft": 0}, "n_fft"),
             ({"window": "kaiser"}, "window"),
             ({"pad_mode": "wrap"}, "pad_mode"),
+            ({"framing": "conv"}, "framing"),
         ],
     )
     def test_rejects_invalid_parameters(self, kwargs, message):
