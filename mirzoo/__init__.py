@@ -19,11 +19,11 @@ except ModuleNotFoundError as error:
         ) from error
     raise
 
-from mirzoo import dsp, layers
+from mirzoo import audio, dsp, layers
 
 try:
     __version__ = version("mirzoo")
 except PackageNotFoundError:  # a source checkout that was never installed
     __version__ = "0+unknown"
 
-__all__ = ["__version__", "dsp", "layers"]
+__all__ = ["__version__", "audio", "dsp", "layers"]
