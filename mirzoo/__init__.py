@@ -20,10 +20,28 @@ except ModuleNotFoundError as error:
     raise
 
 from mirzoo import audio, dsp, layers
+from mirzoo.inference import FramesResult, TaggingResult, predict
+from mirzoo.loading import build, load, save_preset
+from mirzoo.presets import PresetConfig
+from mirzoo.registry import get_preset, list_models
 
 try:
     __version__ = version("mirzoo")
 except PackageNotFoundError:  # a source checkout that was never installed
     __version__ = "0+unknown"
 
-__all__ = ["__version__", "audio", "dsp", "layers"]
+__all__ = [
+    "FramesResult",
+    "PresetConfig",
+    "TaggingResult",
+    "__version__",
+    "audio",
+    "build",
+    "dsp",
+    "get_preset",
+    "layers",
+    "list_models",
+    "load",
+    "predict",
+    "save_preset",
+]

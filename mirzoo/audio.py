@@ -118,3 +118,55 @@ def load_audio(path, sample_rate=None, mono=True):
     except (soundfile.LibsndfileError, RuntimeError, TypeError) as error:
         raise AudioError(f"{path}: cannot decode audio ({error}). Supported: WAV, FLAC, OGG, MP3.") from error
     return prepare_waveform(audio, file_rate, sample_rate, mono=mono, source=path)
+
+
+def stream_audio(path, sample_rate, block_seconds=10.0):
+    """Decode a file block by block: mono float32 blocks at `sample_rate`, memory bounded by the block.
+
+    Downmixes each block and resamples with a streaming soxr resampler, so an
+    hour-long file never needs to be in memory at once.
+
+    Args:
+        path: an audio file (WAV, FLAC, OGG, MP3).
+        sample_rate: rate of the yielded blocks in Hz.
+        block_seconds: length of the blocks read from the file, in seconds of the file.
+
+    Yields:
+        float32 arrays `(samples,)`; together, the whole file.
+
+    Raises:
+        FileNotFoundError, IsADirectoryError, AudioError: as :func:`load_audio`,
+        also for a file that decodes to no samples or holds NaN/inf.
+    """
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path}: is a directory, not an audio file.")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no such file.")
+    try:
+        handle = soundfile.SoundFile(path)
+    except (soundfile.LibsndfileError, RuntimeError, TypeError) as error:
+        raise AudioError(f"{path}: cannot decode audio ({error}). Supported: WAV, FLAC, OGG, MP3.") from error
+    with handle:
+        file_rate = handle.samplerate
+        resampler = None if file_rate == sample_rate else soxr.ResampleStream(
+            file_rate, sample_rate, 1, dtype="float32", quality="HQ")
+        blocksize = max(1, int(block_seconds * file_rate))
+        total = 0
+        try:
+            for block in handle.blocks(blocksize=blocksize, dtype="float32", always_2d=True):
+                if not np.all(np.isfinite(block)):
+                    raise AudioError(f"{path}: the audio contains NaN or infinite samples.")
+                mono = block.mean(axis=1, dtype=np.float32)
+                total += len(mono)
+                out = mono if resampler is None else resampler.resample_chunk(mono)
+                if len(out):
+                    yield out
+        except (soundfile.LibsndfileError, RuntimeError) as error:
+            raise AudioError(f"{path}: decoding failed after {total} samples ({error}).") from error
+        if total == 0:
+            raise AudioError(f"{path}: the audio is empty (0 samples).")
+        if resampler is not None:
+            tail = resampler.resample_chunk(np.zeros(0, np.float32), last=True)
+            if len(tail):
+                yield tail

@@ -69,6 +69,70 @@ def spectrogram_command(args):
     return 1 if failures else 0
 
 
+def list_command(args):
+    """One line per preset: name, task, input contract, outputs, weights."""
+    from mirzoo.registry import get_preset, list_models
+
+    rows = [("name", "task", "sample_rate", "window/frames", "labels", "weights")]
+    for name in list_models(args.pattern):
+        preset = get_preset(name)
+        timing = f"{preset.clip_seconds:g} s windows" if preset.task == "tagging" else f"{preset.frame_rate:g} fps"
+        rows.append((name, preset.task, f"{preset.sample_rate} Hz", timing, str(len(preset.labels)),
+                     "trained" if preset.weights else "none yet"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    return 0
+
+
+def info_command(args):
+    """The preset as JSON, plus the model's parameter count."""
+    from mirzoo.loading import build, resolve_preset
+
+    preset = resolve_preset(args.name)
+    details = preset.to_dict()
+    details["parameters"] = int(build(preset).count_params())
+    print(json.dumps(details, indent=2))
+    return 0
+
+
+def _format_result(path, result, args, first):
+    """Lines to print for one file in the chosen format."""
+    top = result.top(args.top)
+    if args.format == "json":
+        return [json.dumps({"file": path, "top": [[label, score] for label, score in top], **result.to_dict()})]
+    if args.format == "csv":
+        return (["file,label,score"] if first else []) + [f"{path},{label},{score:.6f}" for label, score in top]
+    what = "mean activation" if hasattr(result, "activations") else "score"
+    return [f"{path} ({result.duration:.1f} s)"] + [f"  {label:<22} {score:.3f}  {what}" for label, score in top]
+
+
+def predict_command(args):
+    """Run a model on each file; one clear stderr line per bad file, the rest still processed."""
+    from tqdm import tqdm
+
+    from mirzoo.inference import predict
+    from mirzoo.loading import load
+    from mirzoo.plotting import plot_activations, plot_taggram
+
+    model = load(args.name, weights=args.weights or "default")
+    several = len(args.files) > 1
+    failures = 0
+    for path in tqdm(args.files, unit="file", disable=not args.progress, file=sys.stderr):
+        try:
+            result = predict(model, path, hop_seconds=args.hop)
+        except (OSError, ValueError) as error:
+            failures += 1
+            tqdm.write(f"mirzoo: error: {error}", file=sys.stderr)
+            continue
+        for line in _format_result(path, result, args, first=path == args.files[0] or args.format != "csv"):
+            tqdm.write(line, file=sys.stdout)
+        if args.plot:
+            plot = plot_taggram if model.preset.task == "tagging" else plot_activations
+            plot(result, _output_path(args.plot, path, several), title=f"{model.preset.name}: {os.path.basename(path)}")
+    return 1 if failures else 0
+
+
 def build_parser():
     from mirzoo import __version__
 
@@ -94,6 +158,28 @@ def build_parser():
     spectrogram.add_argument("--save", metavar="NPY", help="save the (frames, bins) array as .npy")
     spectrogram.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
     spectrogram.set_defaults(handler=spectrogram_command)
+
+    listing = commands.add_parser("list", help="list the registered models")
+    listing.add_argument("pattern", nargs="?", help="shell-style filter, e.g. 'crnn*'")
+    listing.set_defaults(handler=list_command)
+
+    info = commands.add_parser("info", help="show a model's preset")
+    info.add_argument("name", help="arch, arch.tag or a preset directory")
+    info.set_defaults(handler=info_command)
+
+    predicting = commands.add_parser(
+        "predict", help="run a model on audio files",
+        description="Tag audio files (taggers) or score their frames (frame models).",
+    )
+    predicting.add_argument("name", help="arch, arch.tag or a preset directory")
+    predicting.add_argument("files", nargs="+", metavar="FILE", help="WAV, FLAC, OGG or MP3 files")
+    predicting.add_argument("--top", type=int, default=5, help="labels to show per file (default 5)")
+    predicting.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    predicting.add_argument("--plot", metavar="PNG", help="save the taggram or activations (PNG_<name>.png per file)")
+    predicting.add_argument("--hop", type=float, default=None, help="taggers: seconds between windows")
+    predicting.add_argument("--weights", metavar="PATH", help="a .weights.h5 file or preset directory to use")
+    predicting.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
+    predicting.set_defaults(handler=predict_command)
     return parser
 
 
@@ -102,7 +188,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (ValueError, ImportError) as error:
+    except (OSError, ValueError, ImportError) as error:
         print(f"mirzoo: error: {error}", file=sys.stderr)
         return 2
 

@@ -40,3 +40,54 @@ def plot_spectrogram(spectrogram, frame_rate, path, title="", bin_label="bin", v
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)
+
+
+def plot_taggram(result, path, title=""):
+    """Save a tagger's taggram (labels × windows, like musicnn's figure) with the track scores beside it."""
+    plt = _pyplot()
+    figure, (taggram_axes, score_axes) = plt.subplots(
+        1, 2, figsize=(11, 0.3 * len(result.labels) + 1.8), dpi=100, gridspec_kw={"width_ratios": [5, 1]},
+        sharey=True,
+    )
+    # One column per window (the last may overlap its neighbour), labelled by its start time.
+    image = taggram_axes.imshow(
+        result.taggram.T, origin="upper", aspect="auto", interpolation="nearest", cmap="Blues", vmin=0.0, vmax=1.0,
+    )
+    step = max(1, len(result.window_times) // 12)
+    ticks = range(0, len(result.window_times), step)
+    taggram_axes.set_xticks(ticks, [f"{result.window_times[i]:g}" for i in ticks])
+    taggram_axes.set_yticks(range(len(result.labels)), result.labels)
+    taggram_axes.set_xlabel(f"window start (s), {result.window_seconds:g} s windows")
+    taggram_axes.set_title(title or "taggram")
+    score_axes.barh(range(len(result.labels)), result.scores, color="tab:blue")
+    score_axes.set_xlim(0.0, 1.0)
+    score_axes.set_xlabel("track score")
+    figure.colorbar(image, ax=score_axes, label="score")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def plot_activations(result, path, title=""):
+    """Save a frame model's output over time: a curve per label, or an image for many labels."""
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(11, 3.5 if len(result.labels) <= 3 else 4.5), dpi=100)
+    if len(result.labels) <= 3:
+        for column, label in enumerate(result.labels):
+            axes.plot(result.times, result.activations[:, column], label=label, linewidth=1.0)
+        axes.axhline(0.5, color="grey", linewidth=0.5, linestyle="--")
+        axes.set_ylim(-0.02, 1.02)
+        axes.set_ylabel("activation")
+        axes.legend(loc="upper right")
+    else:
+        image = axes.imshow(
+            result.activations.T, origin="lower", aspect="auto", interpolation="nearest", cmap="Blues",
+            vmin=0.0, vmax=1.0, extent=(0.0, len(result.times) / result.frame_rate, -0.5, len(result.labels) - 0.5),
+        )
+        axes.set_yticks(range(len(result.labels)), result.labels)
+        figure.colorbar(image, ax=axes, label="activation")
+    axes.set_xlabel("time (s)")
+    axes.set_title(title)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)

@@ -1,0 +1,242 @@
+"""Predictions for real audio of any length: windows for taggers, chunks for frame models.
+
+Audio is streamed: a file is decoded, downmixed and resampled block by block,
+and the model sees one batch of windows (taggers) or one chunk (frame models)
+at a time, so an hour of audio never has to be in memory, as a waveform or as
+a spectrogram.
+"""
+
+import dataclasses
+import os
+
+import numpy as np
+
+from mirzoo.audio import AudioError, prepare_waveform, stream_audio
+
+# Context kept on each side of a frame model's chunk (dropped from its output):
+# longer than the receptive field of the convolutional and dense frame models,
+# so chunked output equals whole-file output for them (the BiLSTM's is unbounded).
+CHUNK_CONTEXT_SECONDS = 3.0
+
+
+@dataclasses.dataclass
+class TaggingResult:
+    """Scores of a tagger for one recording.
+
+    Attributes:
+        labels: label names, in score order.
+        scores: `(n_labels,)`, the mean of the window scores (the track-level tags).
+        taggram: `(windows, n_labels)`, the score of each window.
+        window_times: `(windows,)`, start of each window in seconds.
+        window_seconds: length of a window in seconds.
+        duration: length of the recording in seconds.
+    """
+
+    labels: tuple
+    scores: np.ndarray
+    taggram: np.ndarray
+    window_times: np.ndarray
+    window_seconds: float
+    duration: float
+
+    def top(self, k=5):
+        """The `k` best `(label, score)` pairs, best first."""
+        order = np.argsort(-self.scores, kind="stable")[:k]
+        return [(self.labels[i], float(self.scores[i])) for i in order]
+
+    def to_dict(self):
+        return {
+            "duration": self.duration,
+            "scores": {label: float(score) for label, score in zip(self.labels, self.scores)},
+            "window_seconds": self.window_seconds,
+            "window_times": self.window_times.tolist(),
+            "taggram": self.taggram.tolist(),
+        }
+
+
+@dataclasses.dataclass
+class FramesResult:
+    """Frame-wise scores of a frame model for one recording.
+
+    Attributes:
+        labels: label names, in column order.
+        activations: `(frames, n_labels)`.
+        times: `(frames,)`, time of each frame in seconds (`k / frame_rate`).
+        frame_rate: frames per second.
+        duration: length of the recording in seconds.
+    """
+
+    labels: tuple
+    activations: np.ndarray
+    times: np.ndarray
+    frame_rate: float
+    duration: float
+
+    @property
+    def scores(self):
+        """`(n_labels,)`: the mean activation over all frames."""
+        return self.activations.mean(axis=0)
+
+    def top(self, k=5):
+        order = np.argsort(-self.scores, kind="stable")[:k]
+        return [(self.labels[i], float(self.scores[i])) for i in order]
+
+    def to_dict(self):
+        return {
+            "duration": self.duration,
+            "frame_rate": self.frame_rate,
+            "mean_activation": {label: float(score) for label, score in zip(self.labels, self.scores)},
+            "times": self.times.tolist(),
+            "activations": self.activations.tolist(),
+        }
+
+
+def _blocks(source, sample_rate, target_rate):
+    """Mono float32 blocks at `target_rate` from a path or an in-memory array."""
+    if isinstance(source, (str, os.PathLike)):
+        if sample_rate is not None:
+            raise ValueError("sample_rate is read from the file; pass it only with in-memory audio.")
+        return stream_audio(source, target_rate)
+    if sample_rate is None:
+        raise AudioError("In-memory audio needs its sample_rate (Hz): predict(model, audio, sample_rate=...).")
+    waveform, _ = prepare_waveform(np.asarray(source), sample_rate, target_rate)
+    return iter([waveform])
+
+
+class _Buffer:
+    """A growing window onto a stream: samples `[offset, offset + len)` of the whole signal."""
+
+    def __init__(self):
+        self.samples = np.zeros(0, np.float32)
+        self.offset = 0
+
+    def extend(self, block):
+        self.samples = np.concatenate([self.samples, block])
+
+    @property
+    def end(self):
+        return self.offset + len(self.samples)
+
+    def get(self, start, stop):
+        return self.samples[start - self.offset : stop - self.offset]
+
+    def drop_before(self, position):
+        cut = position - self.offset
+        if cut > 0:
+            self.samples = self.samples[cut:]
+            self.offset = position
+
+
+def _run_batch(model, windows):
+    return np.asarray(model.predict_on_batch(np.stack(windows).astype(np.float32)))
+
+
+def _tag(model, preset, blocks, hop_seconds, batch_size):
+    window = preset.clip_samples
+    hop = window if hop_seconds is None else int(round(hop_seconds * preset.sample_rate))
+    if hop < 1:
+        raise ValueError(f"hop_seconds must be positive; received {hop_seconds}.")
+    buffer, starts, taggram, pending = _Buffer(), [], [], []
+
+    def flush():
+        if pending:
+            taggram.append(_run_batch(model, [w for _, w in pending]))
+            starts.extend(s for s, _ in pending)
+            pending.clear()
+
+    next_start = 0
+    for block in blocks:
+        buffer.extend(block)
+        while buffer.end >= next_start + window:
+            pending.append((next_start, buffer.get(next_start, next_start + window)))
+            next_start += hop
+            if len(pending) == batch_size:
+                flush()
+        # Keep the last window's worth for a tail window aligned to the end.
+        buffer.drop_before(min(next_start, buffer.end - window))
+    total = buffer.end
+    last_start = pending[-1][0] if pending else (starts[-1] if starts else None)
+    if last_start is None:  # shorter than one window: zero-pad it to one
+        pending.append((0, np.pad(buffer.get(0, total), (0, window - total))))
+    elif last_start + window < total:  # a tail the hops did not reach: one window aligned to the end
+        pending.append((total - window, buffer.get(total - window, total)))
+    flush()
+    taggram = np.concatenate(taggram, axis=0)
+    return TaggingResult(
+        labels=preset.labels,
+        scores=taggram.mean(axis=0),
+        taggram=taggram,
+        window_times=np.asarray(starts, dtype=np.float64) / preset.sample_rate,
+        window_seconds=preset.clip_seconds,
+        duration=total / preset.sample_rate,
+    )
+
+
+def _frames(model, preset, blocks):
+    hop = preset.frontend["hop_length"]
+    chunk = max(hop, preset.clip_samples // hop * hop)
+    context = int(np.ceil(CHUNK_CONTEXT_SECONDS * preset.sample_rate / hop)) * hop
+    buffer, outputs, start = _Buffer(), [], 0
+
+    def run(begin, end, stop_frame):
+        """Frames [begin/hop, stop_frame) from audio [begin - context, end + context) ∩ the signal."""
+        left = max(0, begin - context)
+        audio = buffer.get(left, min(buffer.end, end + context))
+        frames = _run_batch(model, [audio])[0]
+        first = (begin - left) // hop
+        outputs.append(frames[first : first + stop_frame - begin // hop])
+
+    for block in blocks:
+        buffer.extend(block)
+        while buffer.end >= start + chunk + context:
+            run(start, start + chunk, (start + chunk) // hop)
+            start += chunk
+            buffer.drop_before(max(0, start - context))
+    total = buffer.end
+    n_frames = 1 + total // hop
+    while start // hop < n_frames:
+        run(start, start + chunk, min(n_frames, (start + chunk) // hop))
+        start += chunk
+    activations = np.concatenate(outputs, axis=0)
+    return FramesResult(
+        labels=preset.labels,
+        activations=activations,
+        times=np.arange(len(activations)) / preset.frame_rate,
+        frame_rate=preset.frame_rate,
+        duration=total / preset.sample_rate,
+    )
+
+
+def predict(model, audio, sample_rate=None, hop_seconds=None, batch_size=8):
+    """Run a model on a recording of any length.
+
+    Args:
+        model: a preset name (`"crnn_tagger"`, `"arch.tag"`, a preset directory;
+            loaded with its default weights) or a model from `mirzoo.build` /
+            `mirzoo.load` (it carries `model.preset`).
+        audio: a file path (WAV, FLAC, OGG, MP3), or an array `(samples,)` /
+            `(samples, channels)` of float or integer PCM.
+        sample_rate: the rate of an in-memory array in Hz (files carry their own).
+        hop_seconds: taggers: seconds between window starts (default: the window
+            length, i.e. no overlap).
+        batch_size: tagger windows per model call.
+
+    Returns:
+        :class:`TaggingResult` for taggers (scores per label, taggram per window),
+        :class:`FramesResult` for frame models (activations per frame, times).
+        Audio shorter than a tagger window is zero-padded to one window; audio
+        longer than a whole number of windows gets a last window aligned to its end.
+    """
+    if isinstance(model, (str, os.PathLike)):
+        from mirzoo.loading import load
+
+        model = load(model)
+    preset = getattr(model, "preset", None)
+    if preset is None:
+        raise ValueError("This model carries no preset: build it with mirzoo.build or mirzoo.load.")
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1; received {batch_size}.")
+    blocks = _blocks(audio, sample_rate, preset.sample_rate)
+    if preset.task == "tagging":
+        return _tag(model, preset, blocks, hop_seconds, batch_size)
+    return _frames(model, preset, blocks)

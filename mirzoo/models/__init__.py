@@ -1,0 +1,1 @@
+"""The architectures, one package each: `<arch>.py` builds it, `<arch>_presets.py` names its presets."""

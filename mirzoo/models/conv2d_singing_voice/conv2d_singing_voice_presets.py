@@ -1,0 +1,24 @@
+from mirzoo.models.labels import VOICE
+from mirzoo.presets import PresetConfig
+
+PRESETS = (
+    PresetConfig(
+        name="conv2d_singing_voice.synth",
+        arch="conv2d_singing_voice",
+        task="frames",
+        sample_rate=22050,
+        clip_seconds=20.0,
+        frame_rate=70.0,
+        labels=VOICE,
+        frontend=dict(kind="mel", n_fft=1024, hop_length=315, n_mels=80, f_min=27.5, f_max=8000.0,
+                      compression="db", top_db=None),
+        arch_config=dict(filters=(64, 32, 128, 64), units=(256, 64), pool_size=3, leak=0.01, dropout=0.5),
+        license="MIT",
+        paper="J. Schlüter and T. Grill, 'Exploring data augmentation for improved singing voice detection with "
+              "neural networks', ISMIR 2015; J. Schlüter, 'Learning to pinpoint singing voice from weakly labeled "
+              "examples', ISMIR 2016",
+        notes="The paper's front end (22.05 kHz, frame 1024, hop 315, 80 mel bands 27.5 Hz-8 kHz, 115-frame "
+              "excerpts); evaluated densely with dilated pooling instead of excerpt by excerpt. top_db is off so "
+              "that long audio processed in chunks equals audio processed whole.",
+    ),
+)

@@ -1,0 +1,22 @@
+from mirzoo.models.labels import INSTRUMENT_FAMILIES
+from mirzoo.presets import PresetConfig
+
+PRESETS = (
+    PresetConfig(
+        name="crnn_tagger.synth",
+        arch="crnn_tagger",
+        task="tagging",
+        sample_rate=12000,
+        clip_seconds=10.0,
+        frame_rate=None,
+        labels=INSTRUMENT_FAMILIES,
+        frontend=dict(kind="mel", n_fft=512, hop_length=256, n_mels=96, compression="db", top_db=80.0),
+        arch_config=dict(filters=(64, 128, 128, 128), pools=((2, 2), (3, 3), (4, 4), (4, 4)), gru_units=(32, 32),
+                         dropout=0.1),
+        license="MIT",
+        paper="K. Choi, G. Fazekas, M. Sandler and K. Cho, 'Convolutional recurrent neural networks for music "
+              "classification', ICASSP 2017",
+        notes="10 s windows instead of the paper's 29.1 s: the training corpus is made of 15 s clips. "
+              "The network itself takes any length.",
+    ),
+)

@@ -1,0 +1,37 @@
+"""Deep chroma extractor (Korzeniowski & Widmer, ISMIR 2016).
+
+log-frequency magnitude spectrogram, log(1 + x) → ±`context` frames of context →
+`n_hidden` × (Dense `units`, ReLU, dropout) → Dense 12, sigmoid: one chroma
+vector per frame.
+"""
+
+import keras
+
+from mirzoo.layers import FrameContext
+from mirzoo.models.frontend import build_frontend, waveform_input
+
+
+def build(preset, context=7, units=512, n_hidden=3, dropout=0.3):
+    """Build the network for `preset`.
+
+    Args:
+        preset: a frame-wise `PresetConfig` with a `"logfreq"` front end.
+        context: frames of context on each side of the centre frame.
+        units: width of the hidden layers.
+        n_hidden: number of hidden layers.
+        dropout: dropout rate after each hidden layer (training only).
+
+    Returns:
+        `keras.Model` from waveform `(batch, samples)` to `(batch, frames, len(labels))`.
+    """
+    waveform = waveform_input()
+    spectrogram = build_frontend(preset)(waveform)
+    bins = spectrogram.shape[-1]
+    x = keras.layers.BatchNormalization(name="input_norm")(spectrogram)
+    x = FrameContext(context, name="context")(x)
+    x = keras.layers.Reshape((-1, (2 * context + 1) * bins), name="flatten_context")(x)
+    for index in range(n_hidden):
+        x = keras.layers.Dense(units, activation="relu", name=f"dense_{index + 1}")(x)
+        x = keras.layers.Dropout(dropout, name=f"dropout_{index + 1}")(x)
+    scores = keras.layers.Dense(len(preset.labels), activation="sigmoid", name="head")(x)
+    return keras.Model(waveform, scores, name=preset.arch)

@@ -1,0 +1,1 @@
+"""Data package: the weights this project trained, one folder per preset (installed as mirzoo.weights)."""
