@@ -2,6 +2,7 @@
 
 import dataclasses
 import os
+import warnings
 
 from mirzoo.models.frontend import frame_rate_of
 from mirzoo.presets import PresetConfig, read_preset
@@ -120,8 +121,11 @@ def load(name, weights="default", num_classes=None):
         raise FileNotFoundError(f"{path}: weights file not found.")
     model = build(preset)
     try:
-        model.load_weights(path)
-    except (ValueError, KeyError, OSError) as error:
+        with warnings.catch_warnings():
+            # Keras only warns when parts of a file do not match and leaves those layers random: refuse instead.
+            warnings.filterwarnings("error", category=UserWarning, module="keras")
+            model.load_weights(path)
+    except (ValueError, KeyError, OSError, UserWarning) as error:
         raise ValueError(f"{path}: these weights do not fit {preset.name} ({error}).") from error
     if num_classes is None:
         return model

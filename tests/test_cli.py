@@ -1,10 +1,14 @@
 import json
+import os
 import subprocess
 import sys
 
 import librosa
 import numpy as np
+import pytest
 import soundfile
+
+import mirzoo
 
 from mirzoo.cli import main
 from mirzoo.testing import harmonic_test_signal
@@ -57,3 +61,75 @@ def test_python_dash_m_entry_point():
     result = subprocess.run([sys.executable, "-m", "mirzoo", "--version"], capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 0 and result.stdout.startswith("mirzoo ")
+
+
+def test_list_and_info(capsys):
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:2] == ["name", "task"]
+    assert [line.split()[0] for line in lines[1:]] == mirzoo.list_models()
+    assert main(["list", "crnn*"]) == 0
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()[1:]] == ["crnn_tagger.synth"]
+    assert main(["info", "dnn_chroma"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["name"] == "dnn_chroma.synth" and info["labels"][0] == "C" and info["parameters"] > 0
+
+
+def test_unknown_model_is_one_line_and_exit_2(capsys):
+    assert main(["info", "crnn"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Unknown model 'crnn'" in err[0]
+
+
+@pytest.fixture(scope="module")
+def preset_dirs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cli_presets")
+    dirs = {}
+    for name in ("crnn_tagger", "conv2d_singing_voice"):
+        dirs[name] = str(root / name)
+        mirzoo.save_preset(mirzoo.build(name), dirs[name])
+    return dirs
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_predict_tagger_formats_and_plot(preset_dirs, tmp_path, capsys, fmt):
+    clips = [write_clip(tmp_path / "one.wav", 44100, 12.0), write_clip(tmp_path / "two.flac", 22050, 3.0)]
+    plot = tmp_path / "tags.png"
+    code = main(["predict", preset_dirs["crnn_tagger"], *clips, "--top", "3", "--format", fmt, "--plot", str(plot),
+                 "--no-progress"])
+    assert code == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    expected = {clip: mirzoo.predict(mirzoo.load(preset_dirs["crnn_tagger"]), clip).top(3) for clip in clips}
+    if fmt == "json":
+        records = [json.loads(line) for line in out]
+        assert [r["file"] for r in records] == clips
+        for record in records:
+            assert [label for label, _ in record["top"]] == [label for label, _ in expected[record["file"]]]
+            assert len(record["taggram"][0]) == 12
+    elif fmt == "csv":
+        assert out[0] == "file,label,score" and len(out) == 1 + 2 * 3
+        assert out[1].split(",")[:2] == [clips[0], expected[clips[0]][0][0]]
+    else:
+        assert out[0].startswith(clips[0]) and expected[clips[0]][0][0] in out[1]
+    for clip in clips:
+        stem = os.path.splitext(os.path.basename(clip))[0]
+        assert (tmp_path / f"tags_{stem}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_predict_frame_model_with_bad_files(preset_dirs, tmp_path, capsys):
+    good = write_clip(tmp_path / "voice.wav", 22050, 2.0)
+    text = tmp_path / "notes.wav"
+    text.write_text("text")
+    code = main(["predict", preset_dirs["conv2d_singing_voice"], str(tmp_path), str(text), good,
+                 "--plot", str(tmp_path / "voice.png"), "--no-progress"])
+    captured = capsys.readouterr()
+    assert code == 1
+    errors = captured.err.strip().splitlines()
+    assert len(errors) == 2 and "is a directory" in errors[0] and "cannot decode" in errors[1]
+    assert captured.out.splitlines()[0].startswith(good) and "mean activation" in captured.out
+    assert (tmp_path / "voice_voice.png").exists()
+
+
+def test_predict_without_weights_is_one_line(tmp_path, capsys):
+    assert main(["predict", "crnn_tagger", write_clip(tmp_path / "a.wav")]) == 2
+    assert "no trained weights yet" in capsys.readouterr().err

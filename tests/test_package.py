@@ -14,7 +14,7 @@ def run_python(code, **env):
 
 def test_public_api():
     assert mirzoo.__version__ and mirzoo.__version__ != "0+unknown"
-    assert {"dsp", "layers"} <= set(mirzoo.__all__)
+    assert {"dsp", "layers", "build", "load", "predict", "list_models", "get_preset"} <= set(mirzoo.__all__)
 
 
 def test_import_without_tensorflow_names_the_extra():
@@ -43,3 +43,13 @@ def test_front_ends_build_save_and_load_without_librosa_or_scipy(tmp_path):
     result = run_python(code)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "(1, 63, 128)" in result.stdout
+
+
+def test_every_package_is_listed_for_installation():
+    import pathlib
+    import tomllib
+
+    root = pathlib.Path(__file__).resolve().parents[1]
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(path.parent.relative_to(root).parts) for path in (root / "mirzoo").rglob("__init__.py")}
+    assert found | {"mirzoo.weights"} == listed

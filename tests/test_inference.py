@@ -1,0 +1,107 @@
+import numpy as np
+import pytest
+import soundfile
+import soxr
+
+import mirzoo
+from mirzoo.audio import AudioError
+from mirzoo.testing import TestCase, harmonic_test_signal
+
+
+@pytest.fixture(scope="module")
+def tagger():
+    return mirzoo.build("conv1d_tagger")  # 16 kHz, 3 s windows
+
+
+@pytest.fixture(scope="module")
+def frame_model():
+    return mirzoo.build("dnn_chroma", clip_seconds=4.0)  # 22.05 kHz, 10 fps; short chunks exercise stitching
+
+
+def run_windows(model, audio, starts):
+    """Oracle: the model applied to explicit windows, one call each."""
+    window = model.preset.clip_samples
+    return np.stack([np.asarray(model.predict(audio[None, s : s + window], verbose=0))[0] for s in starts])
+
+
+class TestTagging(TestCase):
+    def test_windows_hop_and_tail(self, tagger):
+        audio = harmonic_test_signal(16000, 10.0)
+        result = mirzoo.predict(tagger, audio, sample_rate=16000)
+        # 3 s windows at 0, 3, 6 and a tail window aligned to the 10 s end.
+        np.testing.assert_allclose(result.window_times, [0.0, 3.0, 6.0, 7.0])
+        starts = [0, 48000, 96000, 112000]
+        self.assert_allclose(result.taggram, run_windows(tagger, audio, starts), atol=1e-5)
+        self.assert_allclose(result.scores, result.taggram.mean(axis=0), atol=1e-7)
+        assert result.duration == pytest.approx(10.0)
+        assert [label for label, _ in result.top(3)] == [tagger.preset.labels[i] for i in np.argsort(-result.scores)[:3]]
+
+    def test_overlapping_hop(self, tagger):
+        audio = harmonic_test_signal(16000, 6.0)
+        result = mirzoo.predict(tagger, audio, sample_rate=16000, hop_seconds=1.5, batch_size=2)
+        np.testing.assert_allclose(result.window_times, [0.0, 1.5, 3.0])
+
+    def test_short_audio_is_zero_padded_to_one_window(self, tagger):
+        audio = harmonic_test_signal(16000, 1.0)
+        result = mirzoo.predict(tagger, audio, sample_rate=16000)
+        padded = np.pad(audio, (0, 32000))
+        self.assert_allclose(result.taggram, run_windows(tagger, padded, [0]), atol=1e-5)
+        assert result.duration == pytest.approx(1.0)
+
+    def test_file_stereo_44k_int16_equals_the_array_path(self, tagger, tmp_path):
+        stereo = harmonic_test_signal(44100, 7.0, channels=2)
+        path = tmp_path / "stereo.wav"
+        soundfile.write(path, stereo, 44100, subtype="PCM_16")
+        from_file = mirzoo.predict(tagger, str(path))
+        pcm = soundfile.read(path, dtype="int16")[0]
+        from_array = mirzoo.predict(tagger, pcm, sample_rate=44100)
+        # The stream resamples block by block; the array in one go: equal up to the resampler's edges.
+        self.assert_allclose(from_file.scores, from_array.scores, atol=2e-3)
+        # Oracle for the audio path: mean of channels, soxr HQ to 16 kHz.
+        mono = soxr.resample((pcm.astype(np.float64) / 32768).mean(axis=1), 44100, 16000, quality="HQ")
+        expected = run_windows(tagger, mono.astype("float32"), [0, 48000, len(mono) - 48000])
+        self.assert_allclose(from_array.taggram, expected, atol=1e-4)
+
+    def test_in_memory_audio_needs_its_rate(self, tagger):
+        with pytest.raises(AudioError, match="sample_rate"):
+            mirzoo.predict(tagger, np.zeros(16000, "float32"))
+
+    def test_bad_audio_is_refused(self, tagger, tmp_path):
+        with pytest.raises(AudioError, match="NaN"):
+            mirzoo.predict(tagger, np.full(16000, np.nan, "float32"), sample_rate=16000)
+        with pytest.raises(AudioError, match="empty"):
+            mirzoo.predict(tagger, np.zeros(0, "float32"), sample_rate=16000)
+        garbage = tmp_path / "garbage.mp3"
+        garbage.write_bytes(b"\x00" * 1000)
+        with pytest.raises(AudioError, match="cannot decode"):
+            mirzoo.predict(tagger, str(garbage))
+
+
+class TestFrames(TestCase):
+    def test_chunked_equals_whole(self, frame_model):
+        audio = harmonic_test_signal(22050, 13.7)
+        result = mirzoo.predict(frame_model, audio, sample_rate=22050)
+        whole = np.asarray(frame_model.predict(audio[None], verbose=0))[0]
+        assert result.activations.shape == whole.shape == (1 + len(audio) // 2205, 12)
+        self.assert_allclose(result.activations, whole, atol=1e-5)
+        np.testing.assert_allclose(result.times, np.arange(len(whole)) / 10.0)
+
+    def test_short_and_one_sample_audio(self, frame_model):
+        assert mirzoo.predict(frame_model, np.full(1, 0.1, "float32"), sample_rate=22050).activations.shape == (1, 12)
+        assert mirzoo.predict(frame_model, np.zeros(3000, "float32"), sample_rate=22050).activations.shape == (2, 12)
+
+    def test_file_streaming_matches_array(self, frame_model, tmp_path):
+        audio = harmonic_test_signal(22050, 25.0)
+        path = tmp_path / "long.flac"
+        soundfile.write(path, audio, 22050)
+        from_file = mirzoo.predict(frame_model, str(path))
+        from_array = mirzoo.predict(frame_model, soundfile.read(path, dtype="float32")[0], sample_rate=22050)
+        self.assert_allclose(from_file.activations, from_array.activations, atol=1e-6)
+
+    def test_model_without_preset_is_refused(self):
+        import keras
+
+        inputs = keras.Input((None,))
+        plain = keras.Model(inputs, inputs)
+        with pytest.raises(ValueError, match="carries no preset"):
+            mirzoo.predict(plain, np.zeros(100, "float32"), sample_rate=16000)
