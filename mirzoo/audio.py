@@ -91,6 +91,18 @@ def prepare_waveform(audio, sample_rate, target_sample_rate=None, mono=True, sou
     return audio, sample_rate
 
 
+def _open(path):
+    """An open `soundfile.SoundFile`, or the specific error for a missing, directory or undecodable path."""
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path}: is a directory, not an audio file.")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{path}: no such file.")
+    try:
+        return soundfile.SoundFile(path)
+    except (soundfile.LibsndfileError, RuntimeError, TypeError) as error:
+        raise AudioError(f"{path}: cannot decode audio ({error}). Supported: WAV, FLAC, OGG, MP3.") from error
+
+
 def load_audio(path, sample_rate=None, mono=True):
     """Decode an audio file into a float32 waveform.
 
@@ -109,14 +121,12 @@ def load_audio(path, sample_rate=None, mono=True):
         AudioError: the file cannot be decoded, is empty or holds NaN/inf.
     """
     path = os.fspath(path)
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"{path}: is a directory, not an audio file.")
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{path}: no such file.")
-    try:
-        audio, file_rate = soundfile.read(path, dtype="float32", always_2d=True)
-    except (soundfile.LibsndfileError, RuntimeError, TypeError) as error:
-        raise AudioError(f"{path}: cannot decode audio ({error}). Supported: WAV, FLAC, OGG, MP3.") from error
+    with _open(path) as handle:
+        try:
+            audio = handle.read(dtype="float32", always_2d=True)
+        except (soundfile.LibsndfileError, RuntimeError) as error:
+            raise AudioError(f"{path}: decoding failed ({error}).") from error
+        file_rate = handle.samplerate
     return prepare_waveform(audio, file_rate, sample_rate, mono=mono, source=path)
 
 
@@ -139,15 +149,7 @@ def stream_audio(path, sample_rate, block_seconds=10.0):
         also for a file that decodes to no samples or holds NaN/inf.
     """
     path = os.fspath(path)
-    if os.path.isdir(path):
-        raise IsADirectoryError(f"{path}: is a directory, not an audio file.")
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{path}: no such file.")
-    try:
-        handle = soundfile.SoundFile(path)
-    except (soundfile.LibsndfileError, RuntimeError, TypeError) as error:
-        raise AudioError(f"{path}: cannot decode audio ({error}). Supported: WAV, FLAC, OGG, MP3.") from error
-    with handle:
+    with _open(path) as handle:
         file_rate = handle.samplerate
         resampler = None if file_rate == sample_rate else soxr.ResampleStream(
             file_rate, sample_rate, 1, dtype="float32", quality="HQ")

@@ -19,6 +19,11 @@ from mirzoo.audio import AudioError, prepare_waveform, stream_audio
 CHUNK_CONTEXT_SECONDS = 3.0
 
 
+def _top(labels, scores, k):
+    order = np.argsort(-scores, kind="stable")[:k]
+    return [(labels[i], float(scores[i])) for i in order]
+
+
 @dataclasses.dataclass
 class TaggingResult:
     """Scores of a tagger for one recording.
@@ -41,8 +46,7 @@ class TaggingResult:
 
     def top(self, k=5):
         """The `k` best `(label, score)` pairs, best first."""
-        order = np.argsort(-self.scores, kind="stable")[:k]
-        return [(self.labels[i], float(self.scores[i])) for i in order]
+        return _top(self.labels, self.scores, k)
 
     def to_dict(self):
         return {
@@ -78,8 +82,8 @@ class FramesResult:
         return self.activations.mean(axis=0)
 
     def top(self, k=5):
-        order = np.argsort(-self.scores, kind="stable")[:k]
-        return [(self.labels[i], float(self.scores[i])) for i in order]
+        """The `k` labels with the highest mean activation, as `(label, score)` pairs."""
+        return _top(self.labels, self.scores, k)
 
     def to_dict(self):
         return {
