@@ -126,8 +126,8 @@ def row(name, times, rss):
 
 
 def report(timings, rss, decoding, repeats):
-    print(f"\n| preset | task | 3-min wall s (min / median) | RTF (min / median) | × real time (min / median) "
-          f"| 60-min wall s (1 cold call) | 60-min peak RSS MB | baseline RSS MB | peak < 2 GB |")
+    print("\n| preset | task | 3-min wall s (min / median) | RTF (min / median) | × real time (min / median) "
+          "| 60-min wall s (1 cold call) | 60-min peak RSS MB | baseline RSS MB | peak < 2 GB |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---|")
     for name in timings:
         print(row(name, timings[name], rss[name]))
@@ -151,8 +151,8 @@ def main():
         return
     names = mirzoo.list_models(args.models)
     print(f"TensorFlow {tf.__version__}, Keras {keras.__version__}, mirzoo {mirzoo.__version__}, "
-          f"soundfile {soundfile.__version__} (libsndfile {soundfile.__libsndfile_version__}), soxr {soxr.__version__}, "
-          f"Python {platform.python_version()}, {os.cpu_count()} CPUs, "
+          f"soundfile {soundfile.__version__} (libsndfile {soundfile.__libsndfile_version__}), "
+          f"soxr {soxr.__version__}, Python {platform.python_version()}, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.2f} at start")
     print("Audio: 44.1 kHz stereo 16-bit FLAC; models built with random weights.")
     with tempfile.TemporaryDirectory(prefix="mirzoo-inference-") as directory:

@@ -24,6 +24,7 @@ from mirzoo.inference import FramesResult, TaggingResult, predict
 from mirzoo.loading import build, load, save_preset
 from mirzoo.presets import PresetConfig
 from mirzoo.registry import get_preset, list_models
+from mirzoo.training import train
 
 try:
     __version__ = version("mirzoo")
@@ -44,4 +45,5 @@ __all__ = [
     "load",
     "predict",
     "save_preset",
+    "train",
 ]

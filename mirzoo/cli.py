@@ -133,6 +133,20 @@ def predict_command(args):
     return 1 if failures else 0
 
 
+def train_command(args):
+    """Train a model on manifests; prints the final metrics as JSON."""
+    from mirzoo.training import train
+
+    result = train(
+        args.name, args.train, args.out, validation_manifest=args.validation, epochs=args.epochs,
+        batch_size=args.batch_size, learning_rate=args.learning_rate, strategy=args.strategy, seed=args.seed,
+        weights=args.weights, mixed_precision=args.mixed_precision, early_stopping_patience=args.patience,
+        cache=args.cache, verbose=2 if not args.progress else "auto",
+    )
+    print(json.dumps({"preset": result.preset_dir, "epochs": result.epochs, "metrics": result.metrics}))
+    return 0
+
+
 def build_parser():
     from mirzoo import __version__
 
@@ -180,6 +194,26 @@ def build_parser():
     predicting.add_argument("--weights", metavar="PATH", help="a .weights.h5 file or preset directory to use")
     predicting.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
     predicting.set_defaults(handler=predict_command)
+
+    training = commands.add_parser(
+        "train", help="train a model on a manifest",
+        description="Train an architecture on a manifest (CSV or JSONL); resumable: rerun with the same --out.",
+    )
+    training.add_argument("name", help="arch, arch.tag or a preset directory")
+    training.add_argument("--train", required=True, metavar="MANIFEST", help="training manifest (.csv or .jsonl)")
+    training.add_argument("--validation", metavar="MANIFEST", help="validation manifest")
+    training.add_argument("--out", required=True, metavar="DIR", help="output folder (checkpoints, logs, preset)")
+    training.add_argument("--epochs", type=int, default=10)
+    training.add_argument("--batch-size", type=int, default=16)
+    training.add_argument("--learning-rate", type=float, default=1e-3)
+    training.add_argument("--strategy", choices=("auto", "mirrored", "onedevice", "multiworker"), default="auto")
+    training.add_argument("--seed", type=int, default=0)
+    training.add_argument("--weights", metavar="PATH", help="start from these weights ('default' or a path)")
+    training.add_argument("--mixed-precision", action="store_true", help="float16 compute where safe")
+    training.add_argument("--patience", type=int, default=None, help="early stopping patience in epochs")
+    training.add_argument("--cache", action="store_true", help="keep decoded audio in memory")
+    training.add_argument("--no-progress", dest="progress", action="store_false", help="one line per epoch")
+    training.set_defaults(handler=train_command)
     return parser
 
 

@@ -1,0 +1,95 @@
+"""Crash-safe training checkpoints: every file is written beside its target and renamed into place.
+
+A folder holds `last-<epoch>.weights.h5` (model and optimizer state after that
+epoch), `best.weights.h5` (the best epoch by the monitored metric) and
+`state.json`, which names the current last file. `state.json` is replaced
+last, so a process killed at any moment leaves either the previous complete
+state or the new complete state, never a half-written file that loads.
+"""
+
+import json
+import os
+
+import keras
+
+STATE_FILE = "state.json"
+BEST_FILE = "best.weights.h5"
+
+
+def _atomic_save_weights(model, path):
+    temporary = f"{path}.tmp-{os.getpid()}.weights.h5"
+    model.save_weights(temporary)
+    os.replace(temporary, path)
+
+
+def _atomic_write_json(data, path):
+    temporary = f"{path}.tmp-{os.getpid()}"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+
+
+def read_state(directory):
+    """The saved state (`{"epoch", "last", "best", "monitor"}`) or `None` when nothing was saved."""
+    path = os.path.join(directory, STATE_FILE)
+    if not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def restore(model, directory):
+    """Load the last saved model and optimizer state; return the number of completed epochs (0 if none)."""
+    state = read_state(directory)
+    if state is None:
+        return 0
+    if model.optimizer is not None and not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    model.load_weights(os.path.join(directory, state["last"]))
+    return int(state["epoch"])
+
+
+class Checkpoints(keras.callbacks.Callback):
+    """Save last (with optimizer state) and best weights after every epoch, atomically.
+
+    Args:
+        directory: the checkpoint folder (created if needed).
+        monitor: the logged metric that decides "best" (e.g. `"val_loss"`).
+        mode: `"min"` or `"max"`: whether lower or higher `monitor` is better.
+    """
+
+    def __init__(self, directory, monitor="val_loss", mode="min"):
+        super().__init__()
+        if mode not in ("min", "max"):
+            raise ValueError(f"`mode` must be 'min' or 'max'; received {mode!r}.")
+        self.directory = directory
+        self.monitor = monitor
+        self.mode = mode
+        os.makedirs(directory, exist_ok=True)
+        state = read_state(directory)
+        self.best = None if state is None else state.get("best")
+
+    def _improved(self, value):
+        if value is None:
+            return False
+        return self.best is None or (value < self.best if self.mode == "min" else value > self.best)
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        previous = read_state(self.directory)
+        last = f"last-{epoch + 1}.weights.h5"
+        _atomic_save_weights(self.model, os.path.join(self.directory, last))
+        value = logs.get(self.monitor)
+        if self._improved(value):
+            self.best = float(value)
+            _atomic_save_weights(self.model, os.path.join(self.directory, BEST_FILE))
+        _atomic_write_json(
+            {"epoch": epoch + 1, "last": last, "best": self.best, "monitor": self.monitor, "mode": self.mode},
+            os.path.join(self.directory, STATE_FILE),
+        )
+        if previous is not None and previous["last"] != last:
+            stale = os.path.join(self.directory, previous["last"])
+            if os.path.exists(stale):
+                os.remove(stale)

@@ -1,0 +1,206 @@
+"""`from_manifest`: a `tf.data.Dataset` of `(waveform, target)` batches for a preset.
+
+Files are checked when the dataset is made (one warning naming each unusable
+file, or an error with `strict=True`). 16-bit PCM WAVs already at the preset's
+rate are decoded in the graph (`tf.audio.decode_wav`); everything else (FLAC,
+OGG, MP3, other rates or sample formats) is decoded with soundfile and
+resampled with soxr outside the graph. Clips are downmixed, cropped (randomly
+when training, from the centre otherwise) or zero-padded to the preset's
+`clip_seconds`; frame targets are resampled to the model's frame rate and cut
+with the audio, so target frame `k` is model frame `k`.
+"""
+
+import os
+import warnings
+import wave
+
+import numpy as np
+import soundfile
+import soxr
+
+from mirzoo.data.manifest import ManifestEntry, read_frame_labels, read_manifest
+from mirzoo.models.frontend import frame_rate_of
+from mirzoo.tensorflow_support import require_tensorflow
+
+CROPS = ("random", "center", "start")
+
+
+class SkippedAudioWarning(UserWarning):
+    """An audio file left out of a dataset because it cannot be used."""
+
+
+def _skip(message, strict):
+    if strict:
+        raise ValueError(message)
+    warnings.warn(message, SkippedAudioWarning, stacklevel=3)
+
+
+def _wav_decodes_in_graph(path, sample_rate):
+    """True for an intact 16-bit PCM WAV at `sample_rate` (its data chunk fits in the file)."""
+    if not path.lower().endswith(".wav"):
+        return False
+    try:
+        with wave.open(path, "rb") as handle:
+            header_ok = handle.getsampwidth() == 2 and handle.getframerate() == sample_rate
+            needed = handle.getnframes() * handle.getnchannels() * 2
+    except (wave.Error, EOFError, OSError):
+        return False
+    return header_ok and os.path.getsize(path) >= needed + 44
+
+
+def _frame_targets(entry, n_labels, n_samples, sample_rate, hop_length, model_frame_rate):
+    """The entry's frame targets at the model's frame rate, one row per model frame of the whole clip."""
+    targets = read_frame_labels(entry.frame_labels)
+    if targets.shape[1] != n_labels:
+        raise ValueError(f"{entry.frame_labels}: {targets.shape[1]} label columns, the model has {n_labels}.")
+    model_frames = 1 + n_samples // hop_length
+    # Nearest labelled frame to each model frame's time; past the labels' end, no label sounds.
+    source = np.floor(np.arange(model_frames) / model_frame_rate * entry.frame_rate + 0.5).astype(np.int64)
+    aligned = np.zeros((model_frames, n_labels), np.float32)
+    inside = source < len(targets)
+    aligned[inside] = targets[source[inside]]
+    return aligned
+
+
+def _prepare(entries, preset, labels, strict):
+    """Usable entries → paths, in-graph flags, lengths and targets (arrays)."""
+    index = {label: i for i, label in enumerate(labels)}
+    hop = preset.frontend["hop_length"]
+    paths, in_graph, targets = [], [], []
+    for entry in entries:
+        try:
+            info = soundfile.info(entry.audio)
+            if info.frames <= 0:
+                raise ValueError("no samples")
+        except (RuntimeError, ValueError, OSError) as error:
+            _skip(f"{entry.audio}: unusable audio, skipped ({error}).", strict)
+            continue
+        n_samples = int(np.ceil(info.frames * preset.sample_rate / info.samplerate))
+        if entry.labels is not None:
+            unknown = [label for label in entry.labels if label not in index]
+            if unknown:
+                raise ValueError(f"{entry.audio}: labels {unknown} are not among the model's labels {list(labels)}.")
+            target = np.zeros(len(labels), np.float32)
+            target[[index[label] for label in entry.labels]] = 1.0
+        else:
+            try:
+                target = _frame_targets(entry, len(labels), n_samples, preset.sample_rate, hop, frame_rate_of(preset))
+            except (OSError, ValueError) as error:
+                _skip(f"{entry.audio}: unusable frame labels, skipped ({error}).", strict)
+                continue
+        paths.append(entry.audio)
+        in_graph.append(_wav_decodes_in_graph(entry.audio, preset.sample_rate))
+        targets.append(target)
+    if not paths:
+        raise ValueError("No usable audio in the manifest.")
+    return paths, in_graph, targets
+
+
+def _decode_outside_graph(path, sample_rate):
+    """soundfile + soxr, for tf.numpy_function: mono float32 at `sample_rate`, or empty when unusable."""
+    path = path.decode() if isinstance(path, bytes) else str(path)
+    try:
+        audio, rate = soundfile.read(path, dtype="float32", always_2d=True)
+        mono = audio.mean(axis=1, dtype=np.float32)
+        if rate != sample_rate:
+            mono = soxr.resample(mono, rate, int(sample_rate), quality="HQ").astype(np.float32)
+        if not len(mono) or not np.all(np.isfinite(mono)):
+            raise ValueError("empty, NaN or infinite samples")
+    except (RuntimeError, ValueError, OSError) as error:
+        warnings.warn(f"{path}: unreadable during decoding, skipped ({error}).", SkippedAudioWarning, stacklevel=2)
+        return np.zeros(0, np.float32)
+    return mono
+
+
+def from_manifest(manifest, preset, batch_size=16, training=True, seed=0, crop=None, cache=False, strict=False,
+                  labels=None):
+    """A `tf.data.Dataset` of `(waveform, target)` batches for `preset`.
+
+    Args:
+        manifest: a `.csv` / `.jsonl` manifest path, or a list of `ManifestEntry`.
+        preset: the model's `PresetConfig` (`model.preset`): sample rate, clip
+            length, hop and labels come from it.
+        batch_size: examples per batch (the last partial batch is dropped when training).
+        training: shuffle (seeded, reshuffled each epoch) and crop randomly.
+        seed: makes shuffling and crops reproducible.
+        crop: `"random"`, `"center"` or `"start"`; default random when training,
+            center otherwise.
+        cache: keep decoded audio in memory (`True`) or in files at this path prefix.
+        strict: raise on the first unusable file instead of skipping it with a warning.
+        labels: label names in target order; default `preset.labels`.
+
+    Returns:
+        `tf.data.Dataset` of `waveform` float32 `(batch, clip_samples)` and
+        `target` float32 `(batch, n_labels)` (taggers) or `(batch, frames, n_labels)`
+        (frame models, `frames = 1 + clip_samples // hop_length`).
+    """
+    tf = require_tensorflow("mirzoo.data.from_manifest (tf.data)")
+    crop = crop or ("random" if training else "center")
+    if crop not in CROPS:
+        raise ValueError(f"`crop` must be one of {CROPS}; received {crop!r}.")
+    labels = tuple(labels or preset.labels)
+    entries = read_manifest(manifest) if isinstance(manifest, (str, os.PathLike)) else list(manifest)
+    if not all(isinstance(entry, ManifestEntry) for entry in entries):
+        raise ValueError("`manifest` must be a manifest path or a list of ManifestEntry.")
+    paths, in_graph, targets = _prepare(entries, preset, labels, strict)
+    frame_task = preset.task == "frames"
+    clip, hop, n_labels = preset.clip_samples, preset.frontend["hop_length"], len(labels)
+    clip_frames = 1 + clip // hop
+
+    path_table = tf.constant(paths)
+    graph_table = tf.constant(in_graph)
+    if frame_task:
+        target_table = tf.RaggedTensor.from_row_lengths(
+            np.concatenate(targets), [len(t) for t in targets], validate=False)
+    else:
+        target_table = tf.constant(np.stack(targets))
+
+    def decode(index):
+        path = path_table[index]
+
+        def in_graph_decode():
+            audio, _ = tf.audio.decode_wav(tf.io.read_file(path))
+            return tf.reduce_mean(audio, axis=1)
+
+        def outside_graph_decode():
+            audio = tf.numpy_function(_decode_outside_graph, [path, preset.sample_rate], tf.float32, stateful=False)
+            return tf.reshape(audio, [-1])
+
+        return index, tf.cond(graph_table[index], in_graph_decode, outside_graph_decode)
+
+    def cut(element, random_bits):
+        index, waveform = element
+        length = tf.shape(waveform)[0]
+        spare = tf.maximum(length - clip, 0)
+        if crop == "random":
+            draw = tf.random.stateless_uniform([], seed=tf.stack([random_bits, tf.cast(index, tf.int64)]))
+            start = tf.cast(draw * tf.cast(spare + 1, tf.float32), tf.int32)
+        elif crop == "center":
+            start = spare // 2
+        else:
+            start = tf.constant(0)
+        start = tf.minimum(start // hop * hop, spare) if frame_task else tf.minimum(start, spare)
+        segment = waveform[start : start + clip]
+        segment = tf.pad(segment, [[0, clip - tf.shape(segment)[0]]])
+        segment = tf.ensure_shape(segment, [clip])
+        if not frame_task:
+            return segment, tf.ensure_shape(target_table[index], [n_labels])
+        frames = target_table[index][start // hop : start // hop + clip_frames]
+        frames = tf.pad(frames, [[0, clip_frames - tf.shape(frames)[0]], [0, 0]])
+        return segment, tf.ensure_shape(frames, [clip_frames, n_labels])
+
+    dataset = tf.data.Dataset.range(len(paths))
+    if training and not cache:
+        dataset = dataset.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    dataset = dataset.filter(lambda index, waveform: tf.size(waveform) > 0)
+    if cache:
+        dataset = dataset.cache("" if cache is True else os.fspath(cache))
+        if training:
+            dataset = dataset.shuffle(min(len(paths), 1024), seed=seed, reshuffle_each_iteration=True)
+    dataset = tf.data.Dataset.zip(dataset, tf.data.Dataset.random(seed=seed))
+    dataset = dataset.map(cut, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    dataset = dataset.batch(batch_size, drop_remainder=training)
+    options = tf.data.Options()
+    options.deterministic = True
+    return dataset.with_options(options).prefetch(tf.data.AUTOTUNE)

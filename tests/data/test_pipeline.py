@@ -1,0 +1,112 @@
+import warnings
+
+import numpy as np
+import pytest
+import soundfile
+import soxr
+
+import mirzoo
+from mirzoo.data import ManifestEntry, SkippedAudioWarning, from_manifest
+from mirzoo.testing import harmonic_test_signal
+
+tf = pytest.importorskip("tensorflow")
+
+
+@pytest.fixture(scope="module")
+def tagger_preset():
+    return mirzoo.get_preset("conv1d_tagger")  # 16 kHz, 3 s clips
+
+
+def write(path, audio, rate, subtype=None):
+    soundfile.write(path, audio, rate, subtype=subtype)
+    return str(path)
+
+
+def batches(dataset):
+    return [(np.asarray(x), np.asarray(y)) for x, y in dataset]
+
+
+def test_in_graph_wav_equals_soundfile_flac(tmp_path, tagger_preset):
+    audio = harmonic_test_signal(16000, 4.0, channels=2)
+    wav = write(tmp_path / "a.wav", audio, 16000, "PCM_16")  # decoded by tf.audio.decode_wav
+    flac = write(tmp_path / "a.flac", audio, 16000, "PCM_16")  # decoded by soundfile
+    entries = [ManifestEntry(wav, ("piano",)), ManifestEntry(flac, ("drums",))]
+    (x, y), = batches(from_manifest(entries, tagger_preset, batch_size=2, training=False, crop="start"))
+    assert x.shape == (2, 48000) and y.shape == (2, 12)
+    pcm = soundfile.read(wav, dtype="int16")[0]
+    np.testing.assert_allclose(x[0], (pcm / 32768.0).mean(axis=1)[:48000], atol=1e-6)
+    np.testing.assert_allclose(x[1], soundfile.read(flac, dtype="float32")[0].mean(axis=1)[:48000], atol=1e-6)
+    labels = tagger_preset.labels
+    assert y[0, labels.index("piano")] == 1 and y[0].sum() == 1 and y[1, labels.index("drums")] == 1
+
+
+def test_resampled_downmixed_and_zero_padded(tmp_path, tagger_preset):
+    audio = harmonic_test_signal(44100, 2.0, channels=2)
+    path = write(tmp_path / "b.ogg", audio, 44100)
+    (x, _), = batches(from_manifest([ManifestEntry(path, ())], tagger_preset, batch_size=1, training=False,
+                                    crop="start"))
+    decoded = soundfile.read(path, dtype="float32")[0].mean(axis=1)
+    expected = soxr.resample(decoded, 44100, 16000, quality="HQ")
+    np.testing.assert_allclose(x[0, : len(expected)], expected, atol=1e-5)
+    assert np.all(x[0, len(expected):] == 0)  # 2 s of audio padded to the 3 s clip
+
+
+def test_random_crops_are_seeded_and_vary(tmp_path, tagger_preset):
+    entries = [ManifestEntry(write(tmp_path / f"{i}.wav", harmonic_test_signal(16000, 10.0, seed=i), 16000, "PCM_16"),
+                             ()) for i in range(4)]
+
+    def epoch(seed):
+        return np.concatenate([x for x, _ in batches(from_manifest(entries, tagger_preset, batch_size=2, seed=seed))])
+
+    first, again, other = epoch(1), epoch(1), epoch(2)
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other)
+    dataset = from_manifest(entries, tagger_preset, batch_size=4, seed=1)
+    one, two = [np.concatenate([x for x, _ in batches(dataset)]) for _ in range(2)]
+    assert not np.array_equal(one, two), "reshuffled and re-cropped every epoch"
+
+
+def test_frame_targets_follow_the_crop(tmp_path):
+    preset = mirzoo.get_preset("dnn_chroma").replace(clip_seconds=2.0)  # 22.05 kHz, hop 2205 → 10 fps
+    path = write(tmp_path / "song.flac", harmonic_test_signal(22050, 6.0), 22050)
+    audio = soundfile.read(path, dtype="float32")[0]
+    # Labels at 100 fps: class c is on during second c (c = 0..5), so each frame names its own time.
+    labels = np.zeros((600, 12), np.float32)
+    for second in range(6):
+        labels[second * 100 : (second + 1) * 100, second] = 1.0
+    np.save(tmp_path / "song.npy", labels)
+    entry = ManifestEntry(path, frame_labels=str(tmp_path / "song.npy"), frame_rate=100.0)
+    for seed in range(3):
+        (x, y), = batches(from_manifest([entry], preset, batch_size=1, seed=seed))
+        assert y.shape == (1, 21, 12)
+        # Oracle: locate the crop in the audio, then read the 100 fps labels at each model frame's time.
+        offset = next(s for s in range(0, len(audio) - 44100 + 1, 2205)
+                      if np.allclose(audio[s : s + 44100], x[0], atol=1e-6))
+        times = (offset + 2205 * np.arange(21)) / 22050
+        expected = labels[np.minimum(np.floor(times * 100 + 0.5).astype(int), 599)]
+        np.testing.assert_array_equal(y[0], expected)
+
+
+def test_unusable_files_are_skipped_with_one_warning_each(tmp_path, tagger_preset):
+    good = write(tmp_path / "good.wav", harmonic_test_signal(16000, 3.0), 16000, "PCM_16")
+    text = tmp_path / "text.wav"
+    text.write_text("not audio")
+    nan = write(tmp_path / "nan.wav", np.full(16000, np.nan, np.float32), 16000, "FLOAT")
+    truncated = tmp_path / "truncated.wav"
+    truncated.write_bytes(open(good, "rb").read()[:2000])
+    entries = [ManifestEntry(p, ()) for p in (str(text), good, nan, str(truncated))]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = batches(from_manifest(entries, tagger_preset, batch_size=1, training=False))
+    messages = [str(w.message) for w in caught if issubclass(w.category, SkippedAudioWarning)]
+    assert len(data) == 2  # good, and the readable part of the truncated WAV
+    assert all(np.all(np.isfinite(x)) for x, _ in data)
+    assert any("text.wav" in m for m in messages) and any("nan.wav" in m for m in messages)
+    with pytest.raises(ValueError, match="text.wav"):
+        from_manifest(entries, tagger_preset, strict=True)
+
+
+def test_unknown_label_names_it(tmp_path, tagger_preset):
+    entry = ManifestEntry(write(tmp_path / "a.wav", harmonic_test_signal(16000, 1.0), 16000), ("kazoo",))
+    with pytest.raises(ValueError, match="kazoo"):
+        from_manifest([entry], tagger_preset)
