@@ -20,6 +20,7 @@ except ModuleNotFoundError as error:
     raise
 
 from mirzoo import audio, dsp, layers
+from mirzoo.export import export
 from mirzoo.inference import FramesResult, TaggingResult, predict
 from mirzoo.loading import build, load, save_preset
 from mirzoo.presets import PresetConfig
@@ -39,6 +40,7 @@ __all__ = [
     "audio",
     "build",
     "dsp",
+    "export",
     "get_preset",
     "layers",
     "list_models",

@@ -147,6 +147,17 @@ def train_command(args):
     return 0
 
 
+def export_command(args):
+    """Export a SavedModel for TF Serving and print its path and op check."""
+    from mirzoo.export import export, unregistered_ops
+
+    path = export(args.name, args.base_path, version=args.version, weights=args.weights or "default")
+    missing = unregistered_ops(path)
+    print(json.dumps({"saved_model": path, "signatures": ["serving_default", "serve_wav"],
+                      "unregistered_ops": missing}))
+    return 1 if missing else 0
+
+
 def build_parser():
     from mirzoo import __version__
 
@@ -214,6 +225,16 @@ def build_parser():
     training.add_argument("--cache", action="store_true", help="keep decoded audio in memory")
     training.add_argument("--no-progress", dest="progress", action="store_false", help="one line per epoch")
     training.set_defaults(handler=train_command)
+
+    exporting = commands.add_parser(
+        "export", help="export a SavedModel for TensorFlow Serving",
+        description="Write BASE_PATH/<version>/ with serving_default (waveform) and serve_wav (WAV bytes).",
+    )
+    exporting.add_argument("name", help="arch, arch.tag or a preset directory")
+    exporting.add_argument("base_path", help="TF Serving model base path")
+    exporting.add_argument("--version", type=int, default=None, help="version number (default: next free)")
+    exporting.add_argument("--weights", metavar="PATH", help="a .weights.h5 file or preset directory to use")
+    exporting.set_defaults(handler=export_command)
     return parser
 
 

@@ -1,0 +1,166 @@
+"""SavedModels for TensorFlow Serving: raw audio or WAV bytes in, named scores out, core ops only.
+
+`export(model, base_path)` writes TF Serving's layout `base_path/<version>/` with two signatures:
+
+- `serving_default`: `waveform` float32 `[batch, samples]` at the preset's sample rate →
+  `scores` float32 `[batch, n_labels]` (taggers) or `[batch, frames, n_labels]` (frame models).
+- `serve_wav`: `wav` string `[batch]` of WAV-file bytes, decoded in the graph with
+  `tf.audio.decode_wav` (16-bit PCM), downmixed and zero-padded to the longest clip of the
+  request → the same `scores`. A WAV at another sample rate is refused with an
+  `InvalidArgument` error naming the expected rate (no in-graph resampling).
+
+`labels.txt` (one label per line, in score order) and `preset.json` (sample rate, frame rate,
+front end, …) are stored as SavedModel assets. Nothing of mirzoo or Keras is needed to serve it.
+"""
+
+import json
+import os
+import shutil
+import tempfile
+
+import keras
+
+from mirzoo.presets import PRESET_FILE
+from mirzoo.tensorflow_support import require_tensorflow
+
+LABELS_FILE = "labels.txt"
+
+
+def next_version(base_path):
+    """The smallest integer above every numeric version folder in `base_path` (1 when there is none)."""
+    if not os.path.isdir(base_path):
+        return 1
+    versions = [int(name) for name in os.listdir(base_path) if name.isdigit()]
+    return max(versions, default=0) + 1
+
+
+def _serving_functions(model, tf):
+    preset = model.preset
+    sample_rate = preset.sample_rate
+
+    def checked(waveform):
+        tf.debugging.assert_greater(tf.shape(waveform)[1], 0, message="waveform has no samples")
+        tf.debugging.assert_all_finite(waveform, "waveform contains NaN or infinite samples")
+        return waveform
+
+    def scores(waveform):
+        return {"scores": model(checked(waveform), training=False)}
+
+    def decode(contents):
+        audio, rate = tf.audio.decode_wav(contents)
+        tf.debugging.assert_equal(
+            rate, sample_rate, message=f"serve_wav expects WAV audio at {sample_rate} Hz; resample it before sending"
+        )
+        return tf.reduce_mean(audio, axis=1)
+
+    def scores_from_wav(wav):
+        decoded = tf.map_fn(decode, wav, fn_output_signature=tf.RaggedTensorSpec([None], tf.float32, ragged_rank=0))
+        return scores(decoded.to_tensor())
+
+    return scores, scores_from_wav
+
+
+def _asset_tables(model, directory, tf):
+    """Lookup tables read from `labels.txt` and `preset.json`, which makes both files SavedModel assets.
+
+    Keras' ExportArchive keeps tracked TensorFlow resources, and a table built from a
+    text file carries that file as an asset into `<version>/assets/`. The tables
+    (label → index, line number → preset.json line) are a by-product.
+    """
+    labels_path = os.path.join(directory, LABELS_FILE)
+    with open(labels_path, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(model.preset.labels) + "\n")
+    preset_path = os.path.join(directory, PRESET_FILE)
+    with open(preset_path, "w", encoding="utf-8") as handle:
+        json.dump(model.preset.to_dict(), handle, indent=2, sort_keys=True)
+    whole_line, line_number = tf.lookup.TextFileIndex.WHOLE_LINE, tf.lookup.TextFileIndex.LINE_NUMBER
+    return [
+        tf.lookup.StaticHashTable(
+            tf.lookup.TextFileInitializer(labels_path, tf.string, whole_line, tf.int64, line_number), -1),
+        tf.lookup.StaticHashTable(
+            tf.lookup.TextFileInitializer(preset_path, tf.int64, line_number, tf.string, whole_line), ""),
+    ]
+
+
+def export(model, base_path, version=None, weights="default"):
+    """Write a servable SavedModel to `base_path/<version>/`.
+
+    Args:
+        model: a model from `mirzoo.build` / `mirzoo.load`, or a name / preset folder
+            (loaded with `weights`).
+        base_path: TF Serving's model base path.
+        version: integer version; default the next free one. An existing version is
+            never overwritten.
+        weights: for a name or folder: as `mirzoo.load`.
+
+    Returns:
+        The version folder's path. It appears complete or not at all (written
+        beside it, then renamed), so a server polling `base_path` never loads half
+        an export.
+    """
+    tf = require_tensorflow("mirzoo.export (SavedModel)")
+    if isinstance(model, (str, os.PathLike)):
+        from mirzoo.loading import load
+
+        model = load(model, weights=weights)
+    if getattr(model, "preset", None) is None:
+        raise ValueError("This model carries no preset: build it with mirzoo.build or mirzoo.load.")
+    version = next_version(base_path) if version is None else int(version)
+    if version < 1:
+        raise ValueError(f"`version` must be a positive integer; received {version}.")
+    target = os.path.join(base_path, str(version))
+    if os.path.exists(target):
+        raise FileExistsError(f"{target}: version {version} exists already; choose another or leave version=None.")
+    os.makedirs(base_path, exist_ok=True)
+    scores, scores_from_wav = _serving_functions(model, tf)
+    staging = tempfile.mkdtemp(prefix=f".{version}-", dir=base_path)
+    try:
+        with tempfile.TemporaryDirectory() as asset_dir:
+            archive = keras.export.ExportArchive()
+            archive.track(model)
+            for table in _asset_tables(model, asset_dir, tf):
+                archive.track(table)
+            archive.add_endpoint("serving_default", scores,
+                                 input_signature=[tf.TensorSpec([None, None], tf.float32, name="waveform")])
+            archive.add_endpoint("serve_wav", scores_from_wav,
+                                 input_signature=[tf.TensorSpec([None], tf.string, name="wav")])
+            archive.write_out(staging, verbose=False)
+        os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def saved_model_op_types(path):
+    """Every op type in a SavedModel: its graphs and every function of their libraries."""
+    require_tensorflow("mirzoo.export.saved_model_op_types")
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    saved = saved_model_pb2.SavedModel()
+    with open(os.path.join(path, "saved_model.pb"), "rb") as handle:
+        saved.ParseFromString(handle.read())
+    ops = set()
+    for meta_graph in saved.meta_graphs:
+        ops.update(node.op for node in meta_graph.graph_def.node)
+        for function in meta_graph.graph_def.library.function:
+            ops.update(node.op for node in function.node_def)
+    return ops
+
+
+def unregistered_ops(path):
+    """Op types of the SavedModel that this process's TensorFlow does not register (empty when servable).
+
+    Run it in a process that imported nothing but TensorFlow to see what a stock
+    TensorFlow (and TF Serving built from it) can run. Function calls by name
+    (the library's own functions) are not ops and are left out.
+    """
+    require_tensorflow("mirzoo.export.unregistered_ops")
+    from tensorflow.core.protobuf import saved_model_pb2
+    from tensorflow.python.framework import op_def_registry
+
+    saved = saved_model_pb2.SavedModel()
+    with open(os.path.join(path, "saved_model.pb"), "rb") as handle:
+        saved.ParseFromString(handle.read())
+    functions = {f.signature.name for g in saved.meta_graphs for f in g.graph_def.library.function}
+    return sorted(op for op in saved_model_op_types(path) if op not in functions and op_def_registry.get(op) is None)

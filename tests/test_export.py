@@ -1,0 +1,166 @@
+"""Every preset exports to a SavedModel that stock TensorFlow serves: op scan, saved_model_cli, a fresh process."""
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import soundfile
+
+import mirzoo
+from mirzoo.export import export, next_version
+from mirzoo.testing import harmonic_test_signal
+
+pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="SavedModel export is TensorFlow's")
+tf = pytest.importorskip("tensorflow")
+
+FRESH_PROCESS = """
+import json, sys
+sys.modules["keras"] = None    # neither Keras nor mirzoo may be needed to serve
+sys.modules["mirzoo"] = None
+import numpy as np
+import tensorflow as tf
+from tensorflow.core.protobuf import saved_model_pb2
+from tensorflow.python.framework import op_def_registry
+
+path, inputs, out = sys.argv[1], np.load(sys.argv[2]), sys.argv[3]
+wavs = [open(name, "rb").read() for name in sys.argv[4:]]
+saved = saved_model_pb2.SavedModel()
+saved.ParseFromString(open(path + "/saved_model.pb", "rb").read())
+functions = {f.signature.name for g in saved.meta_graphs for f in g.graph_def.library.function}
+ops = {n.op for g in saved.meta_graphs for n in g.graph_def.node}
+ops |= {n.op for g in saved.meta_graphs for f in g.graph_def.library.function for n in f.node_def}
+unregistered = sorted(op for op in ops - functions if op_def_registry.get(op) is None)
+loaded = tf.saved_model.load(path)
+waveform = loaded.signatures["serving_default"](waveform=tf.constant(inputs["waveform"]))
+wav = loaded.signatures["serve_wav"](wav=tf.constant(wavs))
+np.savez(out, waveform=waveform["scores"].numpy(), wav=wav["scores"].numpy())
+print(json.dumps({"ops": len(ops), "unregistered": unregistered, "outputs": sorted(waveform),
+                  "signatures": sorted(loaded.signatures)}))
+"""
+
+
+def wav_bytes(audio, sample_rate, subtype="PCM_16"):
+    buffer = io.BytesIO()
+    soundfile.write(buffer, audio, sample_rate, format="WAV", subtype=subtype)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    root = tmp_path_factory.mktemp("serving")
+    models = {name: mirzoo.build(name) for name in mirzoo.list_models()}
+    return {name: (model, export(model, root / name)) for name, model in models.items()}
+
+
+@pytest.mark.parametrize("name", mirzoo.list_models())
+def test_servable_in_a_fresh_process_without_keras(exported, name, tmp_path):
+    model, path = exported[name]
+    rate = model.preset.sample_rate
+    waveform = np.stack([harmonic_test_signal(rate, 2.0, seed=s) for s in (0, 1)])
+    pcm = np.round(waveform * 32767).astype(np.int16)
+    np.savez(tmp_path / "inputs.npz", waveform=waveform)
+    wavs = []
+    for index, clip in enumerate(pcm):
+        wavs.append(str(tmp_path / f"clip{index}.wav"))
+        open(wavs[-1], "wb").write(wav_bytes(clip, rate))
+    result = subprocess.run([sys.executable, "-c", FRESH_PROCESS, path, str(tmp_path / "inputs.npz"),
+                             str(tmp_path / "out.npz"), *wavs], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["unregistered"] == [] and report["ops"] > 10
+    assert report["signatures"] == ["serve_wav", "serving_default"] and report["outputs"] == ["scores"]
+    out = np.load(tmp_path / "out.npz")
+    np.testing.assert_allclose(out["waveform"], model.predict(waveform, verbose=0), atol=1e-5)
+    np.testing.assert_allclose(out["wav"], model.predict(pcm / 32768.0, verbose=0), atol=1e-5)
+    assets = os.path.join(path, "assets")
+    assert open(os.path.join(assets, "labels.txt")).read().split("\n")[:-1] == list(model.preset.labels)
+    preset = json.load(open(os.path.join(assets, "preset.json")))
+    assert preset["frame_rate"] == model.preset.frame_rate and preset["sample_rate"] == rate
+    assert not any("optimizer" in name.lower() for name, _ in tf.train.list_variables(f"{path}/variables/variables"))
+
+
+@pytest.mark.parametrize("name", ["crnn_tagger.synth", "dnn_chroma.synth"])
+def test_saved_model_cli_run(exported, name, tmp_path):
+    model, path = exported[name]
+    waveform = harmonic_test_signal(model.preset.sample_rate, 1.5)[None]
+    np.save(tmp_path / "x.npy", waveform)
+    cli = shutil.which("saved_model_cli", path=os.path.dirname(sys.executable)) or "saved_model_cli"
+    result = subprocess.run([cli, "run", "--dir", path, "--tag_set", "serve", "--signature_def", "serving_default",
+                             "--inputs", f"waveform={tmp_path / 'x.npy'}", "--outdir", str(tmp_path / "out")],
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    np.testing.assert_allclose(np.load(tmp_path / "out" / "scores.npy"), model.predict(waveform, verbose=0),
+                               atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def tagger(exported):
+    model, path = exported["conv1d_tagger.synth"]
+    return model, tf.saved_model.load(path)
+
+
+def test_serve_wav_stereo_is_downmixed(tagger):
+    model, loaded = tagger
+    stereo = harmonic_test_signal(16000, 2.0, channels=2)
+    pcm = np.round(stereo * 32767).astype(np.int16)
+    scores = loaded.signatures["serve_wav"](wav=tf.constant([wav_bytes(pcm, 16000)]))["scores"].numpy()
+    np.testing.assert_allclose(scores, model.predict((pcm / 32768.0).mean(axis=1)[None], verbose=0), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        (b"", "Header mismatch|too short|WAV"),
+        (b"RIFF\x24\x00\x00\x00WAVEgarbage", "Unexpected field|Bad|chunk"),
+        (wav_bytes(np.zeros(16000, np.float32), 16000, "PCM_U8"), "16-bit"),
+        (wav_bytes(np.zeros(16000, np.float32), 16000, "PCM_24"), "16-bit"),
+        (wav_bytes(np.zeros(16000, np.float32), 16000, "FLOAT"), "format|16-bit|PCM"),
+        (wav_bytes(np.zeros(16000, np.float32), 44100), "expects WAV audio at 16000 Hz"),
+    ],
+    ids=["empty", "corrupt", "8-bit", "24-bit", "float", "44.1 kHz"],
+)
+def test_serve_wav_refuses_what_it_cannot_decode(tagger, payload, message):
+    _, loaded = tagger
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+        loaded.signatures["serve_wav"](wav=tf.constant([payload]))
+    # The process and the loaded model survive: the next, good request works.
+    good = wav_bytes(np.round(harmonic_test_signal(16000, 1.0) * 32767).astype(np.int16), 16000)
+    assert loaded.signatures["serve_wav"](wav=tf.constant([good]))["scores"].shape == (1, 12)
+
+
+@pytest.mark.parametrize("bad, message", [(np.nan, "NaN or infinite"), (np.inf, "NaN or infinite")])
+def test_serving_default_refuses_non_finite_audio(tagger, bad, message):
+    _, loaded = tagger
+    audio = harmonic_test_signal(16000, 1.0)[None].copy()
+    audio[0, 100] = bad
+    with pytest.raises(tf.errors.InvalidArgumentError, match=message):
+        loaded.signatures["serving_default"](waveform=tf.constant(audio))
+
+
+def test_clip_scores_do_not_depend_on_the_batch(tagger):
+    _, loaded = tagger
+    clips = np.stack([harmonic_test_signal(16000, 3.0, seed=s) * g for s, g in ((0, 1.0), (1, 1e-3), (2, 0.5))])
+    serve = loaded.signatures["serving_default"]
+    together = serve(waveform=tf.constant(clips))["scores"].numpy()
+    for index in range(3):
+        alone = serve(waveform=tf.constant(clips[index : index + 1]))["scores"].numpy()
+        np.testing.assert_allclose(alone[0], together[index], atol=1e-6)
+
+
+def test_versions_count_up_and_are_never_overwritten(exported, tmp_path):
+    model, _ = exported["conv1d_tagger.synth"]
+    assert next_version(tmp_path / "none") == 1
+    first = export(model, tmp_path / "m")
+    (tmp_path / "m" / "7").mkdir()
+    assert os.path.basename(first) == "1" and os.path.basename(export(model, tmp_path / "m")) == "8"
+    with pytest.raises(FileExistsError, match="version 7 exists"):
+        export(model, tmp_path / "m", version=7)
+    assert sorted(os.listdir(tmp_path / "m")) == ["1", "7", "8"], "no staging folders left behind"
