@@ -1,0 +1,160 @@
+"""The TF Serving clients in examples/tf_serving/ against local test doubles of TF Serving on 127.0.0.1.
+
+No tensorflow_model_server can be installed here, so each double wraps the exported SavedModel
+behind the same wire protocol (gRPC PredictionService / REST :predict). The real server is TF Serving.
+"""
+
+import base64
+import concurrent.futures
+import http.server
+import importlib.util
+import io
+import json
+import pathlib
+import sys
+import threading
+
+import keras
+import numpy as np
+import pytest
+import soundfile
+
+import mirzoo
+from mirzoo.testing import harmonic_test_signal
+
+pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TF Serving clients use TensorFlow")
+tf = pytest.importorskip("tensorflow")
+grpc = pytest.importorskip("grpc")
+pytest.importorskip("tensorflow_serving.apis", reason="pip install --no-deps tensorflow-serving-api")
+from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc  # noqa: E402
+
+EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples" / "tf_serving"
+MODEL_NAME = "conv1d_tagger"
+
+
+def import_example(name):
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(EXAMPLES))
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    model = mirzoo.build(MODEL_NAME)
+    path = mirzoo.export(model, tmp_path_factory.mktemp("serving") / MODEL_NAME)
+    return model, path, tf.saved_model.load(path)
+
+
+def run_signature(loaded, signature, inputs):
+    return loaded.signatures[signature](**{k: tf.constant(v) for k, v in inputs.items()})["scores"].numpy()
+
+
+class PredictionServiceDouble(prediction_service_pb2_grpc.PredictionServiceServicer):
+    def __init__(self, loaded):
+        self.loaded = loaded
+
+    def Predict(self, request, context):
+        if request.model_spec.name != MODEL_NAME:
+            context.abort(grpc.StatusCode.NOT_FOUND, f"Servable not found: {request.model_spec.name}")
+        inputs = {name: tf.make_ndarray(proto) for name, proto in request.inputs.items()}
+        try:
+            scores = run_signature(self.loaded, request.model_spec.signature_name or "serving_default", inputs)
+        except tf.errors.InvalidArgumentError as error:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, error.message)
+        response = predict_pb2.PredictResponse()
+        response.outputs["scores"].CopyFrom(tf.make_tensor_proto(scores))
+        return response
+
+
+@pytest.fixture(scope="module")
+def grpc_target(served):
+    server = grpc.server(concurrent.futures.ThreadPoolExecutor(max_workers=2))
+    prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(PredictionServiceDouble(served[2]), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    yield f"127.0.0.1:{port}"
+    server.stop(grace=None)
+
+
+@pytest.fixture(scope="module")
+def rest_server(served):
+    loaded = served[2]
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            if self.path != f"/v1/models/{MODEL_NAME}:predict":
+                self.send_error(404)
+                return
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            signature = body.get("signature_name", "serving_default")
+            if signature == "serve_wav":
+                inputs = {"wav": [base64.b64decode(item["b64"]) for item in body["instances"]]}
+            else:
+                inputs = {"waveform": np.asarray(body["instances"], np.float32)}
+            payload = json.dumps({"predictions": run_signature(loaded, signature, inputs).tolist()}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+def clips():
+    return np.stack([harmonic_test_signal(16000, 2.0, seed=s) for s in (0, 1)])
+
+
+def wav_file(audio):
+    buffer = io.BytesIO()
+    soundfile.write(buffer, audio, 16000, format="WAV", subtype="PCM_16")
+    return buffer.getvalue()
+
+
+def test_grpc_client_waveform_and_wav(served, grpc_target):
+    model, _, _ = served
+    client = import_example("grpc_client")
+    audio = clips()
+    scores = client.predict(grpc_target, MODEL_NAME, {"waveform": audio}, timeout=30)
+    np.testing.assert_allclose(scores, model.predict(audio, verbose=0), atol=1e-5)
+    pcm = np.round(audio * 32767).astype(np.int16)
+    scores = client.predict(grpc_target, MODEL_NAME, {"wav": [wav_file(c) for c in pcm]}, signature="serve_wav",
+                            timeout=30)
+    np.testing.assert_allclose(scores, model.predict(pcm / 32768.0, verbose=0), atol=1e-5)
+
+
+def test_grpc_errors_are_status_codes(grpc_target):
+    client = import_example("grpc_client")
+    with pytest.raises(grpc.RpcError) as error:
+        client.predict(grpc_target, MODEL_NAME, {"wav": [b"not a wav"]}, signature="serve_wav", timeout=30)
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    with pytest.raises(grpc.RpcError) as error:
+        client.predict(grpc_target, "other_model", {"waveform": clips()}, timeout=30)
+    assert error.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_rest_client_waveform_and_base64_wav(served, rest_server):
+    model, path, _ = served
+    client = import_example("rest_client")
+    labels, preset = client.read_assets(pathlib.Path(path) / "assets")
+    assert labels == list(model.preset.labels) and preset["sample_rate"] == 16000
+    audio = clips()
+    np.testing.assert_allclose(client.predict_waveforms(rest_server, MODEL_NAME, audio, timeout=30),
+                               model.predict(audio, verbose=0), atol=1e-5)
+    pcm = np.round(audio * 32767).astype(np.int16)
+    np.testing.assert_allclose(client.predict_wav_files(rest_server, MODEL_NAME, [wav_file(c) for c in pcm],
+                                                        timeout=30),
+                               model.predict(pcm / 32768.0, verbose=0), atol=1e-5)
