@@ -14,16 +14,18 @@ their 20 s or 30 s training clips, so that every frame model is compared at the 
 the heaviest one stays short enough to repeat.
 
 Timing: two warm-up steps per variant (the first traces), then `--repeats` repetitions interleaved across
-the variants, each `--steps` `train_on_batch` calls; a model whose warm-up step is so slow that `--steps`
-steps would exceed `--budget` seconds gets fewer steps (never fewer than 3) and the table says how many.
+the variants, each at least `--steps` `train_on_batch` calls and at least `--min-seconds` long (fast models
+get more steps); a model whose warm-up step is so slow that `--steps` steps would exceed `--budget` seconds
+gets fewer (never fewer than 3). The table says how many steps each model got.
 Reports examples per second from the min and the median step time, and the front end's share of a training
 step, 1 - t_body / t_full, from the min times. Target: at most 15 % for every architecture except
 dnn_chroma (exempt, reported anyway).
 
-    python benchmarks/training.py [--steps 10] [--repeats 3] [--budget 20] [--models PATTERN]
+    python benchmarks/training.py [--steps 10] [--repeats 3] [--min-seconds 2] [--budget 20] [--models PATTERN]
 """
 
 import argparse
+import math
 import os
 import platform
 import sys
@@ -46,6 +48,7 @@ EXEMPT = ("dnn_chroma",)
 
 
 def clip_seconds(preset):
+    """The tagger's own clip length; the fixed crop for frame models."""
     return preset.clip_seconds if preset.task == "tagging" else FRAME_MODEL_SECONDS
 
 
@@ -78,19 +81,25 @@ def seconds_per_call(function, calls):
     return (time.perf_counter() - start) / calls
 
 
-def steps_for(step_seconds, steps, budget):
-    """`steps`, or fewer (down to MIN_STEPS) when `steps` steps of `step_seconds` would exceed `budget` s."""
-    return max(MIN_STEPS, min(steps, int(budget // step_seconds)))
+def steps_for(step_seconds, steps, floor_seconds, budget):
+    """Timed steps per repetition for a step of `step_seconds`.
+
+    At least `steps`, and more for fast models so that a repetition lasts `floor_seconds` (ten 10 ms steps
+    are too short to time on shared cores); fewer, down to MIN_STEPS, when `steps` would exceed `budget`.
+    """
+    if steps * step_seconds > budget:
+        return max(MIN_STEPS, int(budget // step_seconds))
+    return max(steps, math.ceil(floor_seconds / step_seconds))
 
 
-def measure(name, steps, repeats, budget):
+def measure(name, steps, repeats, floor_seconds, budget):
     """Preset, steps used, and per-variant seconds per call of each repetition."""
     preset, variants = make_variants(name)
     warm = {}
     for variant, function in variants.items():
         function()  # tracing
-        warm[variant] = seconds_per_call(function, 1)  # first-call allocations, not counted
-    steps = steps_for(max(warm["full"], warm["body"]), steps, budget)
+        warm[variant] = seconds_per_call(function, 1)  # past first-call allocations: sets the step count
+    steps = steps_for(max(warm["full"], warm["body"]), steps, floor_seconds, budget)
     times = {variant: [] for variant in variants}
     for _ in range(repeats):
         for variant, function in variants.items():
@@ -118,8 +127,10 @@ def row(preset, steps, repeats, times):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=10, help="timed train_on_batch calls per repetition")
+    parser.add_argument("--steps", type=int, default=10, help="timed train_on_batch calls per repetition, at least")
     parser.add_argument("--repeats", type=int, default=3, help="repetitions, interleaved across the variants")
+    parser.add_argument("--min-seconds", type=float, default=2.0,
+                        help="seconds one variant's repetition lasts at least: fast models get more steps")
     parser.add_argument("--budget", type=float, default=20.0,
                         help="seconds one variant's repetition may take before its steps are reduced")
     parser.add_argument("--models", default=None, help="shell-style pattern over preset names, e.g. 'crnn*'")
@@ -131,7 +142,7 @@ def main():
     rows = []
     for name in mirzoo.list_models(args.models):
         progress(f"timing {name}")
-        preset, steps, times = measure(name, args.steps, args.repeats, args.budget)
+        preset, steps, times = measure(name, args.steps, args.repeats, args.min_seconds, args.budget)
         rows.append(row(preset, steps, args.repeats, times))
     print(f"\n| preset | batch | steps × reps | full ex/s (min / median) | body ex/s (min / median) "
           f"| front end alone ms/batch (min) | front-end share (min; median) | share ≤ {100 * TARGET_SHARE:.0f} % |")
