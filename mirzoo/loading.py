@@ -6,7 +6,7 @@ import warnings
 
 from mirzoo.models.frontend import frame_rate_of
 from mirzoo.presets import PresetConfig, read_preset
-from mirzoo.registry import get_builder, get_preset
+from mirzoo.registry import get_builder, get_preset, get_weights_directory
 from mirzoo.weights_store import packaged_weights_dir, verify_weights
 
 _PRESET_FIELDS = ("labels", "sample_rate", "clip_seconds")
@@ -99,7 +99,9 @@ def load(name, weights="default", num_classes=None):
         name: `"arch"`, `"arch.tag"` or a preset directory (with `preset.json`).
         weights: `"default"` (the preset's own file, its SHA-256 checked on every
             load), `None` (random initialisation, like :func:`build`), a
-            `.weights.h5` path, or a preset directory.
+            `.weights.h5` path, or a preset directory. For presets ported from
+            another package (musicnn), `"default"` converts that package's
+            checkpoint into the user cache on first use and loads it from there.
         num_classes: keep the trained body and put a freshly initialised head
             with `K` outputs on it, for fine-tuning.
 
@@ -114,6 +116,10 @@ def load(name, weights="default", num_classes=None):
     preset = resolve_preset(name)
     if weights is None:
         return build(preset, num_classes=num_classes)
+    if weights == "default" and preset.weights is None:
+        converted = get_weights_directory(preset)  # ported presets: converted once into the user cache
+        if converted is not None:
+            return load(converted, num_classes=num_classes)
     path, expected_sha256 = _weights_path(preset, name, weights)
     if expected_sha256 is not None:
         verify_weights(path, expected_sha256)

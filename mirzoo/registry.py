@@ -1,8 +1,10 @@
 """The catalogue of architectures and their presets, addressed as `arch` or `arch.tag`.
 
 Each architecture is a package `mirzoo.models.<arch>` exposing `build(preset,
-**arch_config)` and `PRESETS` (its first preset is the default tag). The
-catalogue is assembled on first use, not at import.
+**arch_config)` and `PRESETS` (its first preset is the default tag). An
+architecture whose weights are converted from another package instead of
+shipped also exposes `weights_directory(preset)` (see :func:`get_weights_directory`).
+The catalogue is assembled on first use, not at import.
 """
 
 import fnmatch
@@ -15,6 +17,8 @@ ARCHITECTURES = (
     "conv2d_singing_voice",
     "crnn_tagger",
     "dnn_chroma",
+    "musicnn",
+    "musicnn_vgg",
 )
 
 
@@ -24,10 +28,11 @@ class UnknownModelError(ValueError):
 
 @functools.cache
 def _catalogue():
-    builders, presets, defaults = {}, {}, {}
+    builders, presets, defaults, converters = {}, {}, {}, {}
     for arch in ARCHITECTURES:
         module = importlib.import_module(f"mirzoo.models.{arch}")
         builders[arch] = module.build
+        converters[arch] = getattr(module, "weights_directory", None)
         for preset in module.PRESETS:
             if preset.arch != arch:
                 raise RuntimeError(f"Preset {preset.name} is registered under {arch} but names arch {preset.arch}.")
@@ -35,7 +40,7 @@ def _catalogue():
                 raise RuntimeError(f"Preset name {preset.name} is registered twice.")
             presets[preset.name] = preset
         defaults[arch] = module.PRESETS[0].name
-    return builders, presets, defaults
+    return builders, presets, defaults, converters
 
 
 def list_models(pattern=None):
@@ -53,7 +58,7 @@ def get_preset(name):
     Raises:
         UnknownModelError: listing every valid name.
     """
-    _, presets, defaults = _catalogue()
+    _, presets, defaults, _ = _catalogue()
     resolved = defaults.get(name, name)
     if resolved not in presets:
         raise UnknownModelError(
@@ -69,3 +74,14 @@ def get_builder(arch):
     if arch not in builders:
         raise UnknownModelError(f"Unknown architecture {arch!r}. Valid: {', '.join(sorted(builders))}.")
     return builders[arch]
+
+
+def get_weights_directory(preset):
+    """The preset directory with `preset`'s converted weights, or `None` when its architecture converts none.
+
+    For architectures ported from another package (musicnn), this converts that
+    package's checkpoint into the user cache on first use and returns the cached
+    directory afterwards.
+    """
+    converter = _catalogue()[3].get(preset.arch)
+    return None if converter is None else converter(preset)
