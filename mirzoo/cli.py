@@ -158,6 +158,16 @@ def export_command(args):
     return 1 if missing else 0
 
 
+def corpus_command(args):
+    """Build the synthetic corpus (needs scripts/install_corpus_deps.sh)."""
+    from mirzoo.data.synth.build import build_corpus
+
+    recipe = build_corpus(args.out, n_songs=args.songs, seconds=args.seconds, sung_fraction=args.sung_fraction,
+                          seed=args.seed, processes=args.processes, progress=args.progress)
+    print(json.dumps(recipe))
+    return 0
+
+
 def build_parser():
     from mirzoo import __version__
 
@@ -235,6 +245,23 @@ def build_parser():
     exporting.add_argument("--version", type=int, default=None, help="version number (default: next free)")
     exporting.add_argument("--weights", metavar="PATH", help="a .weights.h5 file or preset directory to use")
     exporting.set_defaults(handler=export_command)
+
+    corpus = commands.add_parser("corpus", help="the synthetic training corpus")
+    corpus_commands = corpus.add_subparsers(dest="corpus_command", required=True)
+    building = corpus_commands.add_parser(
+        "build", help="render generated songs with labels and manifests",
+        description="Render generated songs (FluidSynth; sung melodies by Festival + WORLD, with instrumental "
+                    "twins) to FLAC with tag, chroma and voice labels, and write per-task, per-split manifests. "
+                    "Install the system packages first: scripts/install_corpus_deps.sh.",
+    )
+    building.add_argument("out", help="output folder")
+    building.add_argument("--songs", type=int, default=1000)
+    building.add_argument("--seconds", type=float, default=15.0)
+    building.add_argument("--sung-fraction", type=float, default=0.3)
+    building.add_argument("--seed", type=int, default=0)
+    building.add_argument("--processes", type=int, default=2)
+    building.add_argument("--no-progress", dest="progress", action="store_false")
+    building.set_defaults(handler=corpus_command)
     return parser
 
 

@@ -1,0 +1,74 @@
+"""Labels from the notes (and, for sung parts, from the sung pitch): tags, chroma and voice frames."""
+
+import numpy as np
+
+from mirzoo.data.synth.sing import WORLD_FRAME_SECONDS
+from mirzoo.data.synth.songs import VOICE_PROGRAMS, family_of
+from mirzoo.models.labels import INSTRUMENT_FAMILIES
+
+LABEL_FRAME_RATE = 100.0
+MIN_TAG_SECONDS = 1.0
+
+
+def _sounding(notes, times):
+    """Boolean `(len(times),)`: some note sounds at each time (start <= t < end)."""
+    active = np.zeros(len(times), bool)
+    for note in notes:
+        active |= (times >= note.start) & (times < note.end)
+    return active
+
+
+def _sung_f0_at(f0, times):
+    index = np.minimum((times / WORLD_FRAME_SECONDS).astype(int), len(f0) - 1)
+    return f0[index]
+
+
+def frame_times(seconds):
+    return np.arange(int(np.ceil(seconds * LABEL_FRAME_RATE))) / LABEL_FRAME_RATE
+
+
+def tags(song, sung_f0=None):
+    """Multi-hot over `INSTRUMENT_FAMILIES`: a family is on when it sounds for >= 1 s of the clip."""
+    times = frame_times(song.seconds)
+    seconds = dict.fromkeys(INSTRUMENT_FAMILIES, 0.0)
+    active = {family: np.zeros(len(times), bool) for family in INSTRUMENT_FAMILIES}
+    for part in song.parts:
+        if part.sung:
+            voiced = _sung_f0_at(sung_f0, times) > 0 if sung_f0 is not None else _sounding(part.notes, times)
+            active["voice"] |= voiced
+        else:
+            active[family_of(part.program, part.is_drum)] |= _sounding(part.notes, times)
+    for family in INSTRUMENT_FAMILIES:
+        seconds[family] = active[family].sum() / LABEL_FRAME_RATE
+    return tuple(family for family in INSTRUMENT_FAMILIES if seconds[family] >= MIN_TAG_SECONDS)
+
+
+def chroma_frames(song, sung_f0=None):
+    """`(frames, 12)` at 100 fps: pitch classes (C first) of the non-drum notes sounding at each frame."""
+    times = frame_times(song.seconds)
+    chroma = np.zeros((len(times), 12), np.float32)
+    for part in song.parts:
+        if part.is_drum:
+            continue
+        if part.sung and sung_f0 is not None:
+            f0 = _sung_f0_at(sung_f0, times)
+            voiced = f0 > 0
+            classes = np.mod(np.round(12 * np.log2(f0[voiced] / 440.0) + 69).astype(int), 12)
+            chroma[np.flatnonzero(voiced), classes] = 1.0
+            continue
+        for note in part.notes:
+            chroma[(times >= note.start) & (times < note.end), note.pitch % 12] = 1.0
+    return chroma
+
+
+def voice_frames(song, sung_f0=None):
+    """`(frames, 1)` at 100 fps: a sung part is voiced, or a voice program (52-54) sounds."""
+    times = frame_times(song.seconds)
+    voice = np.zeros(len(times), bool)
+    for part in song.parts:
+        if part.sung:
+            voice |= _sung_f0_at(sung_f0, times) > 0 if sung_f0 is not None else _sounding(part.notes, times)
+        elif not part.is_drum and part.program in VOICE_PROGRAMS:
+            voice |= _sounding(part.notes, times)
+    return voice[:, None].astype(np.float32)
+

@@ -1,0 +1,63 @@
+"""Render songs with FluidSynth (in process, through pyfluidsynth): mono float32 audio."""
+
+import numpy as np
+
+DRUM_CHANNEL = 9
+DRUM_BANK = 128
+
+
+def render(song, soundfont, sample_rate=22050, skip_sung=True):
+    """Play every part of `song` (except sung parts, which a singer performs) through `soundfont`.
+
+    Args:
+        song: a :class:`~mirzoo.data.synth.songs.Song`.
+        soundfont: path of a `.sf2` General MIDI soundfont.
+        sample_rate: Hz.
+        skip_sung: leave out parts marked `sung`.
+
+    Returns:
+        float32 `(round(song.seconds * sample_rate),)`, unnormalised.
+    """
+    import fluidsynth
+
+    synth = fluidsynth.Synth(samplerate=float(sample_rate), gain=0.5)
+    # No reverb or chorus: note-off must end the sound about when the labels say.
+    synth.setting("synth.reverb.active", 0)
+    synth.setting("synth.chorus.active", 0)
+    try:
+        font = synth.sfload(soundfont)
+        if font < 0:
+            raise RuntimeError(f"FluidSynth cannot load the soundfont {soundfont}.")
+        events = []
+        melodic_channel = 0
+        for part in song.parts:
+            if part.sung and skip_sung:
+                continue
+            if part.is_drum:
+                channel = DRUM_CHANNEL
+                synth.program_select(channel, font, DRUM_BANK, 0)
+            else:
+                channel = melodic_channel if melodic_channel < DRUM_CHANNEL else melodic_channel + 1
+                melodic_channel += 1
+                synth.program_select(channel, font, 0, part.program)
+            for note in part.notes:
+                events.append((note.start, 1, channel, note.pitch, note.velocity))
+                events.append((note.end, 0, channel, note.pitch, 0))
+        events.sort(key=lambda event: (event[0], event[1]))
+        total = int(round(song.seconds * sample_rate))
+        chunks, position = [], 0
+        for time, is_on, channel, pitch, velocity in events:
+            sample = min(total, int(round(time * sample_rate)))
+            if sample > position:
+                chunks.append(synth.get_samples(sample - position))
+                position = sample
+            if is_on:
+                synth.noteon(channel, pitch, velocity)
+            else:
+                synth.noteoff(channel, pitch)
+        if total > position:
+            chunks.append(synth.get_samples(total - position))
+    finally:
+        synth.delete()
+    stereo = np.concatenate(chunks).astype(np.float32).reshape(-1, 2) / 32768.0
+    return stereo.mean(axis=1)
