@@ -71,14 +71,18 @@ def spectrogram_command(args):
 
 def list_command(args):
     """One line per preset: name, task, input contract, outputs, weights."""
-    from mirzoo.registry import get_preset, list_models
+    from mirzoo.inference import patch_frames_of
+    from mirzoo.registry import get_preset, has_converted_weights, list_models
 
     rows = [("name", "task", "sample_rate", "window/frames", "labels", "weights")]
     for name in list_models(args.pattern):
         preset = get_preset(name)
-        timing = f"{preset.clip_seconds:g} s windows" if preset.task == "tagging" else f"{preset.frame_rate:g} fps"
-        rows.append((name, preset.task, f"{preset.sample_rate} Hz", timing, str(len(preset.labels)),
-                     "trained" if preset.weights else "none yet"))
+        if preset.task == "frames":
+            timing = f"{preset.frame_rate:g} fps"
+        else:
+            timing = f"{preset.clip_seconds:g} s {'patches' if patch_frames_of(preset) else 'windows'}"
+        weights = "trained" if preset.weights else "converted" if has_converted_weights(preset) else "none yet"
+        rows.append((name, preset.task, f"{preset.sample_rate} Hz", timing, str(len(preset.labels)), weights))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
@@ -111,10 +115,11 @@ def predict_command(args):
     """Run a model on each file; one clear stderr line per bad file, the rest still processed."""
     from tqdm import tqdm
 
-    from mirzoo.inference import predict
-    from mirzoo.loading import load
+    from mirzoo.inference import check_hop, predict
+    from mirzoo.loading import load, resolve_preset
     from mirzoo.plotting import plot_activations, plot_taggram
 
+    check_hop(resolve_preset(args.name), args.hop)
     model = load(args.name, weights=args.weights or "default")
     several = len(args.files) > 1
     failures = 0
@@ -141,7 +146,7 @@ def train_command(args):
         args.name, args.train, args.out, validation_manifest=args.validation, epochs=args.epochs,
         batch_size=args.batch_size, learning_rate=args.learning_rate, strategy=args.strategy, seed=args.seed,
         weights=args.weights, mixed_precision=args.mixed_precision, early_stopping_patience=args.patience,
-        cache=args.cache, verbose=2 if not args.progress else "auto",
+        cache=args.cache, crop_seconds=args.crop_seconds, verbose=2 if not args.progress else "auto",
     )
     print(json.dumps({"preset": result.preset_dir, "epochs": result.epochs, "metrics": result.metrics}))
     return 0
@@ -211,7 +216,8 @@ def build_parser():
     predicting.add_argument("--top", type=int, default=5, help="labels to show per file (default 5)")
     predicting.add_argument("--format", choices=("table", "json", "csv"), default="table")
     predicting.add_argument("--plot", metavar="PNG", help="save the taggram or activations (PNG_<name>.png per file)")
-    predicting.add_argument("--hop", type=float, default=None, help="taggers: seconds between windows")
+    predicting.add_argument("--hop", type=float, default=None,
+                            help="taggers: seconds between windows (not for musicnn's fixed patches)")
     predicting.add_argument("--weights", metavar="PATH", help="a .weights.h5 file or preset directory to use")
     predicting.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
     predicting.set_defaults(handler=predict_command)
@@ -233,6 +239,8 @@ def build_parser():
     training.add_argument("--mixed-precision", action="store_true", help="float16 compute where safe")
     training.add_argument("--patience", type=int, default=None, help="early stopping patience in epochs")
     training.add_argument("--cache", action="store_true", help="keep decoded audio in memory")
+    training.add_argument("--crop-seconds", type=float, default=None,
+                          help="training crop length (default: the preset's clip_seconds)")
     training.add_argument("--no-progress", dest="progress", action="store_false", help="one line per epoch")
     training.set_defaults(handler=train_command)
 

@@ -4,9 +4,12 @@
 
 - `serving_default`: `waveform` float32 `[batch, samples]` at the preset's sample rate →
   `scores` float32 `[batch, n_labels]` (taggers) or `[batch, frames, n_labels]` (frame models).
+  Patch taggers (the musicnn ports) also return `taggram` `[batch, patches, n_labels]` (the
+  score of each patch) and `embedding` `[batch, patches, features]`; their `scores` is the mean
+  of the taggram over the patches, the original's track-level tags.
 - `serve_wav`: `wav` string `[batch]` of WAV-file bytes, decoded in the graph with
   `tf.audio.decode_wav` (16-bit PCM), downmixed and zero-padded to the longest clip of the
-  request → the same `scores`. A WAV at another sample rate is refused with an
+  request → the same outputs. A WAV at another sample rate is refused with an
   `InvalidArgument` error naming the expected rate (no in-graph resampling).
 
 `labels.txt` (one label per line, in score order) and `preset.json` (sample rate, frame rate,
@@ -20,6 +23,7 @@ import tempfile
 
 import keras
 
+from mirzoo.inference import patch_frames_of
 from mirzoo.presets import PRESET_FILE
 from mirzoo.tensorflow_support import require_tensorflow
 
@@ -44,7 +48,11 @@ def _serving_functions(model, tf):
         return waveform
 
     def scores(waveform):
-        return {"scores": model(checked(waveform), training=False)}
+        outputs = model(checked(waveform), training=False)
+        if patch_frames_of(preset) is None:
+            return {"scores": outputs}
+        return {"scores": tf.reduce_mean(outputs["taggram"], axis=1), "taggram": outputs["taggram"],
+                "embedding": outputs["embedding"]}
 
     def decode(contents):
         audio, rate = tf.audio.decode_wav(contents)

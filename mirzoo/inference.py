@@ -1,9 +1,14 @@
-"""Predictions for real audio of any length: windows for taggers, chunks for frame models.
+"""Predictions for real audio of any length: windows for taggers, chunks for frame models and patch taggers.
 
 Audio is streamed: a file is decoded, downmixed and resampled block by block,
-and the model sees one batch of windows (taggers) or one chunk (frame models)
-at a time, so an hour of audio never has to be in memory, as a waveform or as
-a spectrogram.
+and the model sees one batch of windows (taggers) or one chunk (frame models,
+patch taggers) at a time, so an hour of audio never has to be in memory, as a
+waveform or as a spectrogram.
+
+Patch taggers (the musicnn ports, whose presets set `arch_config["patch_frames"]`)
+cut the whole-file spectrogram into non-overlapping patches themselves; they are
+fed chunks that start and end on patch boundaries, with the context their first
+frames read, so the chunked taggram equals the whole-file one.
 """
 
 import dataclasses
@@ -12,11 +17,28 @@ import os
 import numpy as np
 
 from mirzoo.audio import AudioError, prepare_waveform, stream_audio
+from mirzoo.dsp import num_frames
 
 # Context kept on each side of a frame model's chunk (dropped from its output):
 # longer than the receptive field of the convolutional and dense frame models,
 # so chunked output equals whole-file output for them (the BiLSTM's is unbounded).
 CHUNK_CONTEXT_SECONDS = 3.0
+WINDOWS_PER_CALL = 8
+PATCHES_PER_CALL = 32
+
+
+def patch_frames_of(preset):
+    """Frames per patch of a patch tagger (a tagging preset whose model patches the whole spectrogram), else None."""
+    return preset.arch_config.get("patch_frames") if preset.task == "tagging" else None
+
+
+def check_hop(preset, hop_seconds):
+    """Refuse a window hop for a patch tagger, which scores fixed non-overlapping patches."""
+    if patch_frames_of(preset) and hop_seconds is not None:
+        raise ValueError(
+            f"{preset.name} scores non-overlapping {preset.clip_seconds:g} s patches of the whole recording, as "
+            f"the original does; it takes no hop (received {hop_seconds} s)."
+        )
 
 
 def _top(labels, scores, k):
@@ -31,9 +53,10 @@ class TaggingResult:
     Attributes:
         labels: label names, in score order.
         scores: `(n_labels,)`, the mean of the window scores (the track-level tags).
-        taggram: `(windows, n_labels)`, the score of each window.
+        taggram: `(windows, n_labels)`, the score of each window (patch taggers: of each patch).
         window_times: `(windows,)`, start of each window in seconds.
-        window_seconds: length of a window in seconds.
+        window_seconds: length of a window in seconds (patch taggers: the patch hop,
+            `patch_frames · hop_length / sample_rate`).
         duration: length of the recording in seconds.
     """
 
@@ -176,6 +199,48 @@ def _tag(model, preset, blocks, hop_seconds, batch_size):
     )
 
 
+def _patch_tag(model, preset, blocks, patches_per_call):
+    patch_frames = patch_frames_of(preset)
+    n_fft, hop = preset.frontend["n_fft"], preset.frontend["hop_length"]
+    center = preset.frontend.get("center", True)
+    patch = patch_frames * hop  # samples between patch starts
+    # Frame j reads samples [j·hop − offset, j·hop − offset + n_fft): a chunk needs `offset` samples before
+    # its first patch (taken as whole patches, so the model's own patching stays aligned) and
+    # n_fft − offset − hop after its last.
+    offset = n_fft // 2 if center else 0
+    left = -(-offset // patch)
+    right = max(0, n_fft - offset - hop)
+    buffer, taggrams = _Buffer(), []
+
+    def run(first, stop, count=None):
+        """Patches `first, first + 1, …` (`count` of them, or all) from audio up to sample `stop`."""
+        context = min(left, first)
+        audio = buffer.get((first - context) * patch, stop)
+        taggram = np.asarray(model.predict_on_batch(audio[None].astype(np.float32))["taggram"])[0, context:]
+        taggrams.append(taggram if count is None else taggram[:count])
+
+    first = 0
+    for block in blocks:
+        buffer.extend(block)
+        while buffer.end >= (first + patches_per_call) * patch + right:
+            run(first, (first + patches_per_call) * patch + right, patches_per_call)
+            first += patches_per_call
+            buffer.drop_before((first - min(left, first)) * patch)
+    total = buffer.end
+    whole_patches = num_frames(total, n_fft, hop, center) // patch_frames if total + 2 * offset >= n_fft else 0
+    if not taggrams or first < whole_patches:
+        run(first, total)  # the remaining patches; audio shorter than one patch is zero-padded by the model
+    taggram = np.concatenate(taggrams, axis=0)
+    return TaggingResult(
+        labels=preset.labels,
+        scores=taggram.mean(axis=0),
+        taggram=taggram,
+        window_times=np.arange(len(taggram)) * patch / preset.sample_rate,
+        window_seconds=patch / preset.sample_rate,
+        duration=total / preset.sample_rate,
+    )
+
+
 def _frames(model, preset, blocks):
     hop = preset.frontend["hop_length"]
     chunk = max(hop, preset.clip_samples // hop * hop)
@@ -211,7 +276,7 @@ def _frames(model, preset, blocks):
     )
 
 
-def predict(model, audio, sample_rate=None, hop_seconds=None, batch_size=8):
+def predict(model, audio, sample_rate=None, hop_seconds=None, batch_size=None):
     """Run a model on a recording of any length.
 
     Args:
@@ -222,14 +287,19 @@ def predict(model, audio, sample_rate=None, hop_seconds=None, batch_size=8):
             `(samples, channels)` of float or integer PCM.
         sample_rate: the rate of an in-memory array in Hz (files carry their own).
         hop_seconds: taggers: seconds between window starts (default: the window
-            length, i.e. no overlap).
-        batch_size: tagger windows per model call.
+            length, i.e. no overlap). Patch taggers score non-overlapping patches
+            and take no hop.
+        batch_size: tagger windows per model call (default 8); for patch taggers,
+            patches per model call (default 32, about 96 s at 16 kHz).
 
     Returns:
         :class:`TaggingResult` for taggers (scores per label, taggram per window),
         :class:`FramesResult` for frame models (activations per frame, times).
         Audio shorter than a tagger window is zero-padded to one window; audio
         longer than a whole number of windows gets a last window aligned to its end.
+        Patch taggers score the patches of the whole file exactly as musicnn does
+        (the frames after the last whole patch are dropped; audio shorter than one
+        patch is zero-padded to one), whatever the chunking.
     """
     if isinstance(model, (str, os.PathLike)):
         from mirzoo.loading import load
@@ -238,9 +308,15 @@ def predict(model, audio, sample_rate=None, hop_seconds=None, batch_size=8):
     preset = getattr(model, "preset", None)
     if preset is None:
         raise ValueError("This model carries no preset: build it with mirzoo.build or mirzoo.load.")
+    patch_frames = patch_frames_of(preset)
+    if batch_size is None:
+        batch_size = PATCHES_PER_CALL if patch_frames else WINDOWS_PER_CALL
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1; received {batch_size}.")
+    check_hop(preset, hop_seconds)
     blocks = _blocks(audio, sample_rate, preset.sample_rate)
+    if patch_frames:
+        return _patch_tag(model, preset, blocks, batch_size)
     if preset.task == "tagging":
         return _tag(model, preset, blocks, hop_seconds, batch_size)
     return _frames(model, preset, blocks)

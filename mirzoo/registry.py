@@ -85,3 +85,8 @@ def get_weights_directory(preset):
     """
     converter = _catalogue()[3].get(preset.arch)
     return None if converter is None else converter(preset)
+
+
+def has_converted_weights(preset):
+    """True when `preset`'s weights are converted from another package on first use (musicnn's)."""
+    return _catalogue()[3].get(preset.arch) is not None

@@ -91,7 +91,7 @@ def _model_in_scope(model, weights, labels):
 
 def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10, batch_size=16,
           learning_rate=1e-3, strategy="auto", seed=0, weights=None, mixed_precision=False,
-          early_stopping_patience=None, cache=False, verbose="auto"):
+          early_stopping_patience=None, cache=False, crop_seconds=None, verbose="auto"):
     """Train an architecture on a manifest and save the result as a preset folder.
 
     Args:
@@ -111,6 +111,9 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
         early_stopping_patience: stop after this many epochs without a better
             validation loss (`None`: never).
         cache: keep decoded audio in memory between epochs.
+        crop_seconds: length of the training and validation crops; default the preset's
+            `clip_seconds`. Frame models take any length, so shorter crops train them
+            faster; the saved preset keeps its own `clip_seconds`.
         verbose: Keras progress output (`"auto"`, 0, 1, 2).
 
     Returns:
@@ -131,11 +134,11 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
             default_compile(net, learning_rate)
     finally:
         keras.mixed_precision.set_global_policy(policy)
-    preset = net.preset
-    train_data = from_manifest(entries, preset, batch_size=batch_size, training=True, seed=seed, cache=cache)
+    data_preset = net.preset if crop_seconds is None else net.preset.replace(clip_seconds=float(crop_seconds))
+    train_data = from_manifest(entries, data_preset, batch_size=batch_size, training=True, seed=seed, cache=cache)
     validation_data = None
     if validation_manifest is not None:
-        validation_data = from_manifest(validation_manifest, preset, batch_size=batch_size, training=False,
+        validation_data = from_manifest(validation_manifest, data_preset, batch_size=batch_size, training=False,
                                         cache=cache)
     checkpoint_dir = _checkpoint_dir(output_dir)
     if isinstance(distribution, tf.distribute.MultiWorkerMirroredStrategy):
