@@ -1,7 +1,8 @@
-"""Synthesise the example clip `examples/audio/synth_progression.flac` (deterministic).
+"""Make the example clip `examples/audio/sung_song.flac`: a 15 s generated, sung song (deterministic).
 
-An 8-second I-V-vi-IV progression (four bars) in C major at 22.05 kHz: plucked chords with
-harmonics, a bass line and a click track. Run from the repository root:
+The song comes from the corpus generator with a seed the training corpus never uses, is rendered
+with FluidSynth (FluidR3_GM) and sung by Festival + WORLD, like the corpus's sung clips. Needs the
+corpus dependencies (scripts/install_corpus_deps.sh). Run from the repository root:
 
     python examples/make_example_audio.py
 """
@@ -11,40 +12,26 @@ import os
 import numpy as np
 import soundfile
 
-SAMPLE_RATE = 22050
-BEAT_SECONDS = 0.5
-PROGRESSION = [(60, 64, 67), (55, 59, 62), (57, 60, 64), (53, 57, 60)]  # C, G, Am, F (MIDI)
+from mirzoo.data.synth.build import SAMPLE_RATE, TRAIN_SOUNDFONT
+from mirzoo.data.synth.labels import tags
+from mirzoo.data.synth.render import render
+from mirzoo.data.synth.sing import sing
+from mirzoo.data.synth.songs import generate_song
+
+# Far outside the corpus's seeds (seed * 1_000_003 + song index, song index < 10^5).
+EXAMPLE_SEED = 987_654_321
 
 
-def midi_to_hz(note):
-    return 440.0 * 2.0 ** ((note - 69) / 12.0)
-
-
-def pluck(frequency, seconds, brightness=8):
-    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
-    tone = sum(np.sin(2 * np.pi * k * frequency * t) / k**1.5 for k in range(1, brightness + 1))
-    return tone * np.exp(-2.5 * t) * np.minimum(1.0, t / 0.005)
-
-
-def main(path="examples/audio/synth_progression.flac"):
-    rng = np.random.default_rng(0)
-    bar_seconds = 4 * BEAT_SECONDS
-    audio = np.zeros(int(len(PROGRESSION) * bar_seconds * SAMPLE_RATE))
-    for bar, chord in enumerate(PROGRESSION):
-        start = int(bar * bar_seconds * SAMPLE_RATE)
-        for beat in range(4):
-            at = start + int(beat * BEAT_SECONDS * SAMPLE_RATE)
-            for note in chord:
-                part = 0.12 * pluck(midi_to_hz(note), BEAT_SECONDS)
-                audio[at : at + len(part)] += part[: len(audio) - at]
-            click = 0.05 * rng.standard_normal(int(0.01 * SAMPLE_RATE)) * np.linspace(1, 0, int(0.01 * SAMPLE_RATE))
-            audio[at : at + len(click)] += click
-        bass = 0.3 * pluck(midi_to_hz(chord[0] - 24), bar_seconds, brightness=3)
-        audio[start : start + len(bass)] += bass[: len(audio) - start]
-    audio /= 1.1 * np.abs(audio).max()
+def main(path="examples/audio/sung_song.flac", seconds=15.0):
+    song = generate_song(EXAMPLE_SEED, seconds, sung=True)
+    melody = next(part for part in song.parts if part.sung)
+    voice, f0 = sing(melody.notes, song.tempo, EXAMPLE_SEED, SAMPLE_RATE, seconds)
+    instruments = render(song, TRAIN_SOUNDFONT, SAMPLE_RATE)
+    mix = instruments / np.abs(instruments).max() + 0.9 * voice / np.abs(voice).max()
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    soundfile.write(path, audio.astype(np.float32), SAMPLE_RATE, subtype="PCM_16")
-    print(f"wrote {path}: {len(audio) / SAMPLE_RATE:.1f} s at {SAMPLE_RATE} Hz")
+    soundfile.write(path, (0.8 * mix / np.abs(mix).max()).astype(np.float32), SAMPLE_RATE, subtype="PCM_16")
+    print(f"wrote {path}: {seconds:g} s; instruments {[(p.name, p.program) for p in song.parts]}; "
+          f"true tags {tags(song, f0)}")
 
 
 if __name__ == "__main__":
