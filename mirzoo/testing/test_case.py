@@ -12,6 +12,8 @@ import numpy as np
 
 
 def _as_tuple(data):
+    if isinstance(data, dict):  # named outputs, compared name by name
+        return tuple(data[key] for key in sorted(data))
     return tuple(data) if isinstance(data, (tuple, list)) else (data,)
 
 

@@ -6,6 +6,7 @@ import pytest
 
 import mirzoo
 from mirzoo import dsp
+from mirzoo.inference import patch_frames_of
 from mirzoo.testing import TestCase, harmonic_test_signal
 
 
@@ -17,8 +18,14 @@ class TestEveryPreset(TestCase):
         for seconds in (1.3, 4.1):
             audio = np.stack([harmonic_test_signal(preset.sample_rate, seconds, seed=s) for s in (0, 1)])
             samples = audio.shape[1]
-            scores = np.asarray(model.predict(audio, verbose=0))
-            if preset.task == "tagging":
+            scores = model.predict(audio, verbose=0)
+            if patch_frames_of(preset):  # musicnn: whole-file patches, at least one (short audio is padded)
+                frames = dsp.num_frames(samples, preset.frontend["n_fft"], preset.frontend["hop_length"])
+                patches = max(1, frames // patch_frames_of(preset))
+                assert scores["embedding"].shape[:2] == (2, patches)
+                scores = scores["taggram"]
+                assert scores.shape == (2, patches, len(preset.labels))
+            elif preset.task == "tagging":
                 assert scores.shape == (2, len(preset.labels))
             else:
                 frames = dsp.num_frames(samples, preset.frontend["n_fft"], preset.frontend["hop_length"])
@@ -30,9 +37,14 @@ class TestEveryPreset(TestCase):
         model = mirzoo.build(name)
         preset = model.preset
         audio = np.stack([harmonic_test_signal(preset.sample_rate, 2.0, seed=s) for s in range(4)])
-        output_shape = model.predict(audio[:1], verbose=0).shape[1:]
+        outputs = model.predict(audio[:1], verbose=0)
+        taggram = patch_frames_of(preset) is not None  # musicnn: train the taggram, not the embedding
+        output_shape = (outputs["taggram"] if taggram else outputs).shape[1:]
         targets = (np.random.default_rng(0).random((4,) + output_shape) > 0.5).astype("float32")
-        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy")
+        if taggram:
+            targets = {"taggram": targets}
+        loss = {"taggram": "binary_crossentropy"} if taggram else "binary_crossentropy"
+        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss)
         before = [w.copy() for w in model.get_layer("head").get_weights()]
         history = model.fit(audio, targets, batch_size=2, epochs=1, verbose=0)
         assert np.isfinite(history.history["loss"][0])
