@@ -40,7 +40,8 @@ unregistered = sorted(op for op in ops - functions if op_def_registry.get(op) is
 loaded = tf.saved_model.load(path)
 waveform = loaded.signatures["serving_default"](waveform=tf.constant(inputs["waveform"]))
 wav = loaded.signatures["serve_wav"](wav=tf.constant(wavs))
-np.savez(out, **{f"waveform/{k}": v.numpy() for k, v in waveform.items()}, **{f"wav/{k}": v.numpy() for k, v in wav.items()})
+np.savez(out, **{f"waveform/{k}": v.numpy() for k, v in waveform.items()},
+         **{f"wav/{k}": v.numpy() for k, v in wav.items()})
 print(json.dumps({"ops": len(ops), "unregistered": unregistered, "outputs": sorted(waveform),
                   "wav_outputs": sorted(wav), "signatures": sorted(loaded.signatures)}))
 """

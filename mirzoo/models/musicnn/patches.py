@@ -96,7 +96,9 @@ class SplitPatches(keras.layers.Layer):
         return ops.reshape(whole, (-1, self.patch_frames, bins))
 
     def compute_output_shape(self, input_shape):
-        return (None, self.patch_frames, input_shape[2])
+        batch, frames = input_shape[0], input_shape[1]
+        rows = None if batch is None or frames is None else batch * (frames // self.patch_frames)
+        return (rows, self.patch_frames, input_shape[2])
 
     def get_config(self):
         config = super().get_config()
