@@ -128,7 +128,7 @@ def build(preset, patch_frames=187, timbral_filters=204, temporal_filters=51, mi
     tags, embedding = patch_network(patches, preset.frontend["n_mels"], timbral_filters, temporal_filters,
                                     midend_filters, backend_units, dropout, len(preset.labels))
     outputs = {
-        "taggram": MergePatches(name="taggram")([tags, waveform]),
-        "embedding": MergePatches(name="embedding")([embedding, waveform]),
+        "taggram": MergePatches(name="taggram")([tags, spectrogram]),
+        "embedding": MergePatches(name="embedding")([embedding, spectrogram]),
     }
     return keras.Model(waveform, outputs, name=preset.arch)

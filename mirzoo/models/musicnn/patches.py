@@ -111,7 +111,8 @@ class MergePatches(keras.layers.Layer):
     """Unfold per-patch outputs from the batch axis: the inverse of `SplitPatches`.
 
     Called on `[per_patch, reference]`, where `reference` is any tensor whose
-    axis 0 is the original batch (the waveform, say).
+    axis 0 is the original batch: the spectrogram that was split, so that the
+    layers from the spectrogram on form a model of their own.
 
     Input shapes: `(batch · patches, *features)` and `(batch, ...)`.
     Output shape: `(batch, patches, *features)`.

@@ -50,7 +50,7 @@ def build(preset, patch_frames=187, filters=128, block_dropout=0.25, dropout=0.5
     x = keras.layers.Dropout(dropout, name="dropout")(embedding)
     tags = keras.layers.Dense(len(preset.labels), activation="sigmoid", name="head")(x)
     outputs = {
-        "taggram": MergePatches(name="taggram")([tags, waveform]),
-        "embedding": MergePatches(name="embedding")([embedding, waveform]),
+        "taggram": MergePatches(name="taggram")([tags, spectrogram]),
+        "embedding": MergePatches(name="embedding")([embedding, spectrogram]),
     }
     return keras.Model(waveform, outputs, name=preset.arch)
