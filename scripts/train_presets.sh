@@ -19,9 +19,9 @@ train() {  # arch task epochs batch crop-seconds learning-rate
 }
 
 train conv1d_tagger tags 40 32 3 0.001
-train dnn_chroma chroma 25 16 15 0.0005
-train bilstm_singing_voice voice 20 16 10 0.002
-train crnn_tagger tags 14 16 10 0.001
-train conv2d_singing_voice voice 8 16 3 0.0005
+train dnn_chroma chroma 20 16 15 0.0005
+train bilstm_singing_voice voice 12 16 10 0.002
+train crnn_tagger tags 8 16 10 0.001
+train conv2d_singing_voice voice 5 16 3 0.0005
 
 python scripts/publish_weights.py "$RUNS"
