@@ -17,11 +17,13 @@ Per model (MTT_musicnn, MSD_musicnn, MTT_vgg, MSD_vgg):
 - mirzoo, inference only: `model.predict_on_batch(waveform)` on the decoded 30 s, i.e. the whole
   model, front end included; and the network alone on the original's 10 log-mel patches.
 
-Every timing is the min and the median of `--repeats` calls made after one warm-up call.
+The machine may be shared, so the run alternates: `--rounds` rounds, each timing the original (a fresh
+subprocess) and then mirzoo, `--repeats` calls per model and measure after one warm-up call. The table
+gives the min and the median over all rounds; the ratios use the mins.
 Targets (issue 7): mirzoo end to end ≥ 5× faster than the original end to end, and mirzoo's
 inference (front end included) no slower than the original's inference only.
 
-    python benchmarks/musicnn.py [--repeats 7] [--reference-python /tmp/musicnn-ref-venv/bin/python]
+    python benchmarks/musicnn.py [--rounds 3] [--repeats 5] [--reference-python /tmp/musicnn-ref-venv/bin/python]
 
 The weights come from an installed musicnn package (converted into the cache on first use).
 """
@@ -59,6 +61,9 @@ def original_worker(wav, repeats):
     import contextlib
     import io
 
+    # This file is itself named musicnn.py: take its folder off the path so that the package is found.
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [path for path in sys.path if os.path.abspath(path or os.curdir) != here]
     import numpy as np
     import tensorflow as tf
     from musicnn import configuration, extractor, models
@@ -99,25 +104,42 @@ def run_original(reference_python, wav, repeats):
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def run_mirzoo(wav, waveform, logmel_patches, repeats):
+def load_mirzoo():
+    """`{checkpoint: (model, network on log-mel patches, seconds of one mirzoo.load from the cache)}`."""
     import keras
 
     import mirzoo
 
-    results = {}
+    models = {}
     for checkpoint, name in MODELS.items():
         mirzoo.load(name)  # converts into the cache if needed, outside the timing
         start = time.perf_counter()
         model = mirzoo.load(name)
         load = time.perf_counter() - start
-        network = keras.Model(model.get_layer("patches").input, model.get_layer("head").output)
-        results[checkpoint] = {
-            "load": [load],
-            "end_to_end": timings(lambda: mirzoo.predict(model, wav), repeats),
-            "inference": timings(lambda: model.predict_on_batch(waveform[None]), repeats),
-            "network": timings(lambda: network.predict_on_batch(logmel_patches), repeats),
-        }
-    return results
+        models[checkpoint] = model, keras.Model(model.get_layer("patches").input, model.get_layer("head").output), load
+    return models
+
+
+def run_mirzoo(models, wav, waveform, logmel_patches, repeats):
+    import mirzoo
+
+    return {checkpoint: {
+        "end_to_end": timings(lambda: mirzoo.predict(model, wav), repeats),
+        "inference": timings(lambda: model.predict_on_batch(waveform[None]), repeats),
+        "network": timings(lambda: network.predict_on_batch(logmel_patches), repeats),
+    } for checkpoint, (model, network, _) in models.items()}
+
+
+def merge(rounds):
+    """Concatenate the timings of several rounds: `{model: {measure: [seconds, …]}}`."""
+    merged = {}
+    for result in rounds:
+        for checkpoint, measures in result.items():
+            if checkpoint in MODELS:
+                for measure, values in measures.items():
+                    merged.setdefault(checkpoint, {}).setdefault(measure, []).extend(
+                        values if isinstance(values, list) else [values])
+    return merged
 
 
 def cell(values):
@@ -126,7 +148,8 @@ def cell(values):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--reference-python", default="/tmp/musicnn-ref-venv/bin/python")
     parser.add_argument("--worker", metavar="WAV", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -150,12 +173,18 @@ def main(argv=None):
     with tempfile.TemporaryDirectory() as directory:
         wav = os.path.join(directory, "long.wav")
         write_wav(wav, pcm)
+        models = load_mirzoo()
         load_before = os.getloadavg()[0]
-        original = run_original(args.reference_python, wav, args.repeats)
-        ours = run_mirzoo(wav, waveform, logmel_patches, args.repeats)
+        original_rounds, our_rounds = [], []
+        for _ in range(args.rounds):
+            original_rounds.append(run_original(args.reference_python, wav, args.repeats))
+            our_rounds.append(run_mirzoo(models, wav, waveform, logmel_patches, args.repeats))
         load_after = os.getloadavg()[0]
+    original, ours = merge(original_rounds), merge(our_rounds)
+    original["versions"] = original_rounds[0]["versions"]
 
-    print(f"30 s of 16 kHz audio (10 patches); {args.repeats} timed calls after a warm-up; min / median seconds")
+    print(f"30 s of 16 kHz audio (10 patches); {args.rounds} rounds × {args.repeats} timed calls after a warm-up; "
+          "min / median seconds")
     print(f"mirzoo: TensorFlow {tf.__version__}, Keras {__import__('keras').__version__}; original: TensorFlow "
           f"{original['versions']['tensorflow']}, numpy {original['versions']['numpy']}, musicnn 0.1.0; "
           f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), load average "
@@ -175,7 +204,7 @@ def main(argv=None):
     print()
     print("original librosa front end (batch_data) per 30 s: "
           + ", ".join(f"{c} {cell(original[c]['front_end'])}" for c in MODELS))
-    print("mirzoo.load from the cache (one call): " + ", ".join(f"{c} {ours[c]['load'][0]:.2f} s" for c in MODELS))
+    print("mirzoo.load from the cache (one call): " + ", ".join(f"{c} {models[c][2]:.2f} s" for c in MODELS))
     return 0
 
 
