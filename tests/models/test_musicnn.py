@@ -283,3 +283,17 @@ def test_list_marks_converted_weights(capsys):
     rows = [line.split() for line in capsys.readouterr().out.splitlines()[1:]]
     assert [row[0] for row in rows] == sorted(NAMES)
     assert all(row[-1] == "converted" and "patches" in row for row in rows)
+
+
+def test_cli_predict_and_plot(fake_musicnn, tmp_path, capsys):
+    path = tmp_path / "clip.wav"
+    soundfile.write(path, clip(7.0), 16000, subtype="PCM_16")
+    plot = tmp_path / "taggram.png"
+    assert main(["predict", "musicnn_vgg.msd", str(path), "--format", "json", "--plot", str(plot),
+                 "--no-progress"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert len(result["taggram"]) == 2 and result["window_times"] == pytest.approx([0.0, 2.992])
+    assert len(result["top"]) == 5 and result["window_seconds"] == pytest.approx(2.992)
+    assert plot.stat().st_size > 0
+    assert main(["predict", "musicnn_vgg.msd", str(path), "--hop", "1.5"]) == 2
+    assert "no hop" in capsys.readouterr().err
