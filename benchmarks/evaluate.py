@@ -30,6 +30,7 @@ from mirzoo.data import read_frame_labels, read_manifest  # noqa: E402
 from mirzoo.evaluation import average_precision, f_measure, macro, mean_cosine, roc_auc  # noqa: E402
 
 SPLITS = ("test", "test_heldout")
+ARCHITECTURES = ("conv1d_tagger", "crnn_tagger", "dnn_chroma", "conv2d_singing_voice", "bilstm_singing_voice")
 WESNOTH_MUSIC = "/usr/share/games/wesnoth/1.16/data/core/music"
 
 
@@ -126,8 +127,9 @@ def main():
     parser.add_argument("--runs", default=None, help="training output folder with <arch>/preset inside")
     parser.add_argument("--json", default=None, help="also write the metrics here")
     parser.add_argument("--real-music", action="store_true", help="add the sanity table on wesnoth-1.16-music")
+    parser.add_argument("--models", nargs="+", default=list(ARCHITECTURES), choices=ARCHITECTURES)
     args = parser.parse_args()
-    archs = ["conv1d_tagger", "crnn_tagger", "dnn_chroma", "conv2d_singing_voice", "bilstm_singing_voice"]
+    archs = args.models
     models = {arch: load_model(arch, args.runs) for arch in archs}
     results = {}
     for arch, model in models.items():
@@ -146,10 +148,11 @@ def main():
                     print(f"| {arch} | {split} | {key} | {value:.3f} |")
     if args.real_music:
         rows = real_music(models)
-        print("\n| track (first 30 s) | " + " | ".join(a for a in archs if a != "dnn_chroma") + " |")
-        print("|---" * (len(archs)) + "|")
+        shown = [arch for arch in archs if arch != "dnn_chroma"]
+        print("\n| track (first 30 s) | " + " | ".join(shown) + " |")
+        print("|---" * (len(shown) + 1) + "|")
         for row in rows:
-            print(f"| {row['track']} | " + " | ".join(row.get(a, "") for a in archs if a != "dnn_chroma") + " |")
+            print(f"| {row['track']} | " + " | ".join(row.get(arch, "") for arch in shown) + " |")
         results["real_music"] = rows
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
