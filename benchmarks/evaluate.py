@@ -128,6 +128,8 @@ def main():
     parser.add_argument("--json", default=None, help="also write the metrics here")
     parser.add_argument("--real-music", action="store_true", help="add the sanity table on wesnoth-1.16-music")
     parser.add_argument("--models", nargs="+", default=list(ARCHITECTURES), choices=ARCHITECTURES)
+    parser.add_argument("--splits", nargs="*", default=list(SPLITS), choices=SPLITS,
+                        help="corpus splits to score (none: only the real-music table)")
     args = parser.parse_args()
     archs = args.models
     models = {arch: load_model(arch, args.runs) for arch in archs}
@@ -136,7 +138,7 @@ def main():
         evaluate = {"tagging": evaluate_tagger}.get(model.preset.task)
         if evaluate is None:
             evaluate = evaluate_chroma if arch == "dnn_chroma" else evaluate_voice
-        results[arch] = {split: evaluate(model, args.corpus, split) for split in SPLITS}
+        results[arch] = {split: evaluate(model, args.corpus, split) for split in args.splits}
     print("| model | split | metric | value |\n|---|---|---|---:|")
     for arch, splits in results.items():
         for split, table in splits.items():

@@ -164,6 +164,11 @@ def save_preset(model, directory, metrics=None):
     os.makedirs(directory, exist_ok=True)
     file_name = f"{preset.arch}.weights.h5"
     path = os.path.join(directory, file_name)
+    # The weights alone: a compiled model's file would also hold its optimizer state (3x the size for Adam).
+    if model.optimizer is not None:
+        bare = build(preset)
+        bare.set_weights(model.get_weights())
+        model = bare
     model.save_weights(path)
     digest = sha256_of(path)
     preset = dataclasses.replace(preset, weights=WeightsFile(file_name, digest),

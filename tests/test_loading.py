@@ -112,3 +112,17 @@ print("fit ok")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "replicas 2" in result.stdout and "fit ok" in result.stdout
+
+
+def test_saved_presets_hold_no_optimizer_state(tmp_path):
+    import h5py
+
+    model = mirzoo.build("conv1d_tagger")
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit(audio(model.preset).repeat(2, axis=0), np.zeros((2, 12), "float32"), verbose=0)
+    preset = mirzoo.save_preset(model, tmp_path / "p")
+    with h5py.File(tmp_path / "p" / preset.weights.file) as handle:
+        assert "optimizer" not in handle
+    reloaded = mirzoo.load(str(tmp_path / "p"))
+    x = audio(model.preset)
+    np.testing.assert_allclose(reloaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
