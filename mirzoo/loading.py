@@ -165,7 +165,7 @@ def save_preset(model, directory, metrics=None):
     file_name = f"{preset.arch}.weights.h5"
     path = os.path.join(directory, file_name)
     # The weights alone: a compiled model's file would also hold its optimizer state (3x the size for Adam).
-    if model.optimizer is not None:
+    if getattr(model, "optimizer", None) is not None:
         bare = build(preset)
         bare.set_weights(model.get_weights())
         model = bare

@@ -1,5 +1,5 @@
 from mirzoo.models.labels import VOICE
-from mirzoo.presets import PresetConfig
+from mirzoo.presets import PresetConfig, WeightsFile
 
 PRESETS = (
     PresetConfig(
@@ -13,6 +13,19 @@ PRESETS = (
         frontend=dict(kind="mel", n_fft=1024, hop_length=315, n_mels=80, f_min=27.5, f_max=8000.0,
                       compression="db", top_db=None),
         arch_config=dict(units=(30, 20, 40), dropout=0.2),
+        weights=WeightsFile(
+            "bilstm_singing_voice.weights.h5", "e9a7ef5b06c7d7ff340bc5a1a51ffe61202674587a92ffea1dfa026ee3c87836"
+        ),
+        metrics={
+            "heldout_soundfont_f_measure": 0.421,
+            "heldout_soundfont_roc_auc": 0.82,
+            "heldout_soundfont_sung_clips_f_measure": 0.446,
+            "heldout_soundfont_twins_voice_fraction": 0.022,
+            "test_f_measure": 0.343,
+            "test_roc_auc": 0.767,
+            "test_sung_clips_f_measure": 0.362,
+            "test_twins_voice_fraction": 0.024,
+        },
         license="MIT",
         paper="S. Leglaive, R. Hennequin and R. Badeau, 'Singing voice detection with deep recurrent neural "
               "networks', ICASSP 2015",

@@ -1,5 +1,5 @@
 from mirzoo.models.labels import VOICE
-from mirzoo.presets import PresetConfig
+from mirzoo.presets import PresetConfig, WeightsFile
 
 PRESETS = (
     PresetConfig(
@@ -13,6 +13,19 @@ PRESETS = (
         frontend=dict(kind="mel", n_fft=1024, hop_length=315, n_mels=80, f_min=27.5, f_max=8000.0,
                       compression="db", top_db=None),
         arch_config=dict(filters=(64, 32, 128, 64), units=(256, 64), pool_size=3, leak=0.01, dropout=0.5),
+        weights=WeightsFile(
+            "conv2d_singing_voice.weights.h5", "61a488ed96793290b59b8f10b00bd99b5ff215b6c9f724f7f499cade472ffdfa"
+        ),
+        metrics={
+            "heldout_soundfont_f_measure": 0.0,
+            "heldout_soundfont_roc_auc": 0.682,
+            "heldout_soundfont_sung_clips_f_measure": 0.0,
+            "heldout_soundfont_twins_voice_fraction": 0.0,
+            "test_f_measure": 0.0,
+            "test_roc_auc": 0.648,
+            "test_sung_clips_f_measure": 0.0,
+            "test_twins_voice_fraction": 0.0,
+        },
         license="MIT",
         paper="J. Schlüter and T. Grill, 'Exploring data augmentation for improved singing voice detection with "
               "neural networks', ISMIR 2015; J. Schlüter, 'Learning to pinpoint singing voice from weakly labeled "

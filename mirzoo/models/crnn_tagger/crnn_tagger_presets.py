@@ -1,5 +1,5 @@
 from mirzoo.models.labels import INSTRUMENT_FAMILIES
-from mirzoo.presets import PresetConfig
+from mirzoo.presets import PresetConfig, WeightsFile
 
 PRESETS = (
     PresetConfig(
@@ -13,6 +13,15 @@ PRESETS = (
         frontend=dict(kind="mel", n_fft=512, hop_length=256, n_mels=96, compression="db", top_db=80.0),
         arch_config=dict(filters=(64, 128, 128, 128), pools=((2, 2), (3, 3), (4, 4), (4, 4)), gru_units=(32, 32),
                          dropout=0.1),
+        weights=WeightsFile(
+            "crnn_tagger.weights.h5", "0fe59e9674ec01ac9a64a6c52e1a0dd94c75a6d5f3784a67bf436e33ee1d84fb"
+        ),
+        metrics={
+            "heldout_soundfont_macro_pr_auc": 0.468,
+            "heldout_soundfont_macro_roc_auc": 0.724,
+            "test_macro_pr_auc": 0.535,
+            "test_macro_roc_auc": 0.761,
+        },
         license="MIT",
         paper="K. Choi, G. Fazekas, M. Sandler and K. Cho, 'Convolutional recurrent neural networks for music "
               "classification', ICASSP 2017",
