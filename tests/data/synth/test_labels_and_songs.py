@@ -1,0 +1,80 @@
+"""The corpus's labels follow from the notes exactly; songs are deterministic; splits keep songs together."""
+
+import os
+
+import numpy as np
+import pytest
+
+from mirzoo.data.synth import labels
+from mirzoo.data.synth.build import split_of
+from mirzoo.data.synth.songs import FAMILIES, Note, Part, Song, family_of, generate_song, instrumental_twin
+from mirzoo.models.labels import INSTRUMENT_FAMILIES
+
+
+def song(*parts, seconds=4.0):
+    return Song(seed=0, tempo=120.0, key=0, minor=False, parts=list(parts), seconds=seconds)
+
+
+def test_families_cover_the_label_contract():
+    assert set(FAMILIES) | {"drums"} == set(INSTRUMENT_FAMILIES)
+    assert family_of(0) == "piano" and family_of(47) is None and family_of(48) == "strings"
+    assert family_of(53) == "voice" and family_of(0, is_drum=True) == "drums"
+
+
+def test_tags_need_one_second_of_sound():
+    piano = Part("p", 0, [Note(60, 0.0, 1.2, 90)])
+    guitar = Part("g", 25, [Note(64, 0.0, 0.5, 90), Note(64, 1.0, 1.4, 90)])  # 0.9 s in all
+    drums = Part("d", 0, [Note(36, t, t + 0.1, 100) for t in np.arange(0, 4, 0.25)], is_drum=True)  # 1.6 s
+    assert labels.tags(song(piano, guitar, drums)) == ("piano", "drums")
+
+
+def test_chroma_frames_are_the_sounding_pitch_classes():
+    chord = Part("c", 0, [Note(60, 0.0, 1.0, 90), Note(64, 0.5, 1.0, 90), Note(67 + 12, 0.5, 2.0, 90)])
+    drums = Part("d", 0, [Note(38, 0.0, 2.0, 100)], is_drum=True)
+    chroma = labels.chroma_frames(song(chord, drums, seconds=2.0))
+    assert chroma.shape == (200, 12)
+    np.testing.assert_array_equal(np.flatnonzero(chroma[10]), [0])  # 0.1 s: C
+    np.testing.assert_array_equal(np.flatnonzero(chroma[70]), [0, 4, 7])  # 0.7 s: C E G
+    np.testing.assert_array_equal(np.flatnonzero(chroma[150]), [7])  # 1.5 s: G only; drums never count
+
+
+def test_sung_parts_are_labelled_from_the_sung_pitch():
+    melody = Part("m", 53, [Note(60, 0.0, 2.0, 90)], sung=True)
+    f0 = np.zeros(400)  # 5 ms frames over 2 s
+    f0[100:200] = 440.0  # voiced 0.5-1.0 s, at A
+    voice = labels.voice_frames(song(melody, seconds=2.0), f0)
+    np.testing.assert_array_equal(np.flatnonzero(voice[:, 0]), np.arange(50, 100))
+    chroma = labels.chroma_frames(song(melody, seconds=2.0), f0)
+    assert chroma[75, 9] == 1 and chroma.sum() == 50
+    assert labels.tags(song(melody, seconds=2.0), f0) == ()  # 0.5 s of singing < 1 s
+
+
+def test_songs_are_deterministic_and_twins_lose_the_voice():
+    first, again = generate_song(11, sung=True), generate_song(11, sung=True)
+    assert first == again
+    twin = instrumental_twin(first, 1)
+    assert any(p.sung for p in first.parts) and not any(p.sung for p in twin.parts)
+    assert [p.notes for p in twin.parts] == [p.notes for p in first.parts]
+    assert all(family_of(p.program, p.is_drum) != "voice" for p in twin.parts if p.name == "melody")
+    assert all(n.end <= first.seconds for p in first.parts for n in p.notes)
+
+
+def test_splits_are_by_song_and_roughly_ten_ten_eighty():
+    splits = [split_of(i) for i in range(2000)]
+    assert splits == [split_of(i) for i in range(2000)]
+    assert 0.07 < splits.count("test") / 2000 < 0.13 and 0.07 < splits.count("validation") / 2000 < 0.13
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/share/sounds/sf2/FluidR3_GM.sf2"),
+                    reason="needs scripts/install_corpus_deps.sh (FluidSynth and its soundfont)")
+def test_rendering_sounds_when_the_notes_say():
+    pytest.importorskip("fluidsynth")
+    from mirzoo.data.synth.build import TRAIN_SOUNDFONT
+    from mirzoo.data.synth.render import render
+
+    audio = render(song(Part("p", 0, [Note(69, 1.0, 2.0, 100)]), seconds=3.0), TRAIN_SOUNDFONT, 22050)
+    assert audio.shape == (3 * 22050,)
+    loud = np.abs(audio).reshape(30, -1).max(axis=1)
+    assert loud[:9].max() < 1e-3 < loud[11:19].min()  # silence before the note-on, sound during the note
+    spectrum = np.abs(np.fft.rfft(audio[22050 + 2205 : 2 * 22050]))
+    assert abs(np.argmax(spectrum) * 22050 / (22050 - 2205) - 440.0) < 5.0
