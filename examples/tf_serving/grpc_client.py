@@ -15,7 +15,7 @@ import tensorflow as tf
 from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from rest_client import load_mono, read_assets  # noqa: E402  (shared helpers beside this file)
+from rest_client import load_mono, print_top, read_assets  # noqa: E402  (shared helpers beside this file)
 
 
 def predict(target, model, inputs, signature="serving_default", timeout=60.0):
@@ -45,10 +45,7 @@ def main():
     labels, preset = read_assets(args.assets)
     audio = load_mono(args.audio, preset["sample_rate"])
     scores = predict(args.target, args.model, {"waveform": audio[None].astype(np.float32)})[0]
-    if scores.ndim == 2:  # frame model: average over frames
-        scores = scores.mean(axis=0)
-    for index in np.argsort(-scores)[: args.top]:
-        print(f"{labels[index]:<22} {scores[index]:.3f}")
+    print_top(scores, labels, args.top)
 
 
 if __name__ == "__main__":

@@ -30,6 +30,14 @@ def load_mono(path, sample_rate):
     return mono if rate == sample_rate else soxr.resample(mono, rate, sample_rate, quality="HQ").astype(np.float32)
 
 
+def print_top(scores, labels, top):
+    """Print the `top` labels of one clip's scores (a frame model's are averaged over frames first)."""
+    if scores.ndim == 2:
+        scores = scores.mean(axis=0)
+    for index in np.argsort(-scores)[:top]:
+        print(f"{labels[index]:<22} {scores[index]:.3f}")
+
+
 def _post(url, body, timeout):
     request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -66,10 +74,7 @@ def main():
         scores = predict_wav_files(args.server, args.model, [buffer.getvalue()])[0]
     else:
         scores = predict_waveforms(args.server, args.model, audio[None])[0]
-    if scores.ndim == 2:  # frame model: average over frames
-        scores = scores.mean(axis=0)
-    for index in np.argsort(-scores)[: args.top]:
-        print(f"{labels[index]:<22} {scores[index]:.3f}")
+    print_top(scores, labels, args.top)
 
 
 if __name__ == "__main__":
