@@ -131,5 +131,8 @@ def test_predict_frame_model_with_bad_files(preset_dirs, tmp_path, capsys):
 
 
 def test_predict_without_weights_is_one_line(tmp_path, capsys):
-    assert main(["predict", "crnn_tagger", write_clip(tmp_path / "a.wav")]) == 2
+    from mirzoo.presets import write_preset
+
+    write_preset(mirzoo.get_preset("crnn_tagger").replace(weights=None), tmp_path / "untrained")
+    assert main(["predict", str(tmp_path / "untrained"), write_clip(tmp_path / "a.wav")]) == 2
     assert "no trained weights yet" in capsys.readouterr().err

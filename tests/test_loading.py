@@ -72,9 +72,15 @@ def test_weights_for_another_architecture_are_refused(trained_preset):
 
 
 def test_preset_without_weights_says_what_to_do():
+    untrained = mirzoo.get_preset("crnn_tagger").replace(weights=None)
     with pytest.raises(ValueError, match=r"has no trained weights yet.*mirzoo.build"):
-        mirzoo.load("crnn_tagger")
+        mirzoo.load(untrained)
     assert mirzoo.load("crnn_tagger", weights=None).preset.name == "crnn_tagger.synth"
+
+
+def test_shipped_weights_load_with_their_hash_checked():
+    model = mirzoo.load("crnn_tagger")
+    assert model.preset.weights is not None and model.preset.metrics["test_macro_roc_auc"] > 0.5
 
 
 def test_num_classes_keeps_the_body_and_replaces_the_head(trained_preset):
