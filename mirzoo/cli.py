@@ -28,26 +28,43 @@ def _output_path(template, audio_path, several):
     return f"{root}_{os.path.splitext(os.path.basename(audio_path))[0]}{extension}"
 
 
-def spectrogram_command(args):
-    """Compute the front end's output for each file; print a summary, optionally plot and save it."""
+def _for_each_file(files, progress, process):
+    """Run `process(path)` on each file under a progress bar (stderr) and print the lines it returns.
+
+    A file that fails (OSError, ValueError) gets one `mirzoo: error:` line on stderr and
+    the others are still processed.
+
+    Returns:
+        The exit status: 1 if any file failed, else 0.
+    """
     from tqdm import tqdm
 
+    failures = 0
+    for path in tqdm(files, unit="file", disable=not progress, file=sys.stderr):
+        try:
+            lines = process(path)
+        except (OSError, ValueError) as error:
+            failures += 1
+            tqdm.write(f"mirzoo: error: {error}", file=sys.stderr)
+            continue
+        for line in lines:
+            tqdm.write(line, file=sys.stdout)
+    return 1 if failures else 0
+
+
+def spectrogram_command(args):
+    """Compute the front end's output for each file; print a summary, optionally plot and save it."""
     from mirzoo.audio import load_audio
     from mirzoo.plotting import plot_spectrogram
 
     front_end = _build_front_end(args)
     several = len(args.files) > 1
-    failures = 0
-    for path in tqdm(args.files, unit="file", disable=not args.progress, file=sys.stderr):
-        try:
-            waveform, _ = load_audio(path, sample_rate=args.sample_rate)
-            if waveform.shape[0] < front_end.min_samples:
-                raise ValueError(f"{path}: {waveform.shape[0]} samples is shorter than one frame.")
-            features = np.asarray(front_end(waveform[None]))[0]
-        except (OSError, ValueError) as error:
-            failures += 1
-            tqdm.write(f"mirzoo: error: {error}", file=sys.stderr)
-            continue
+
+    def process(path):
+        waveform, _ = load_audio(path, sample_rate=args.sample_rate)
+        if waveform.shape[0] < front_end.min_samples:
+            raise ValueError(f"{path}: {waveform.shape[0]} samples is shorter than one frame.")
+        features = np.asarray(front_end(waveform[None]))[0]
         summary = {
             "file": path,
             "front_end": args.kind,
@@ -65,8 +82,9 @@ def spectrogram_command(args):
             unit = "dB" if args.kind == "mel" else "log(1 + magnitude)"
             plot_spectrogram(features, front_end.frame_rate, summary["plot"], title=os.path.basename(path),
                              bin_label="mel band" if args.kind == "mel" else "log-frequency bin", value_label=unit)
-        tqdm.write(json.dumps(summary), file=sys.stdout)
-    return 1 if failures else 0
+        return [json.dumps(summary)]
+
+    return _for_each_file(args.files, args.progress, process)
 
 
 def list_command(args):
@@ -113,8 +131,6 @@ def _format_result(path, result, args, first):
 
 def predict_command(args):
     """Run a model on each file; one clear stderr line per bad file, the rest still processed."""
-    from tqdm import tqdm
-
     from mirzoo.inference import check_hop, predict
     from mirzoo.loading import load, resolve_preset
     from mirzoo.plotting import plot_activations, plot_taggram
@@ -122,20 +138,15 @@ def predict_command(args):
     check_hop(resolve_preset(args.name), args.hop)
     model = load(args.name, weights=args.weights or "default")
     several = len(args.files) > 1
-    failures = 0
-    for path in tqdm(args.files, unit="file", disable=not args.progress, file=sys.stderr):
-        try:
-            result = predict(model, path, hop_seconds=args.hop)
-        except (OSError, ValueError) as error:
-            failures += 1
-            tqdm.write(f"mirzoo: error: {error}", file=sys.stderr)
-            continue
-        for line in _format_result(path, result, args, first=path == args.files[0] or args.format != "csv"):
-            tqdm.write(line, file=sys.stdout)
+
+    def process(path):
+        result = predict(model, path, hop_seconds=args.hop)
         if args.plot:
             plot = plot_taggram if model.preset.task == "tagging" else plot_activations
             plot(result, _output_path(args.plot, path, several), title=f"{model.preset.name}: {os.path.basename(path)}")
-    return 1 if failures else 0
+        return _format_result(path, result, args, first=path == args.files[0] or args.format != "csv")
+
+    return _for_each_file(args.files, args.progress, process)
 
 
 def train_command(args):
