@@ -119,7 +119,7 @@ def info_command(args):
 
 
 def _format_result(path, result, args, first):
-    """Lines to print for one file in the chosen format."""
+    """Lines to print for one file in the chosen format (`first`: the first file printed, which gets the CSV header)."""
     top = result.top(args.top)
     if args.format == "json":
         return [json.dumps({"file": path, "top": [[label, score] for label, score in top], **result.to_dict()})]
@@ -138,13 +138,16 @@ def predict_command(args):
     check_hop(resolve_preset(args.name), args.hop)
     model = load(args.name, weights=args.weights or "default")
     several = len(args.files) > 1
+    printed = []
 
     def process(path):
         result = predict(model, path, hop_seconds=args.hop)
         if args.plot:
             plot = plot_taggram if model.preset.task == "tagging" else plot_activations
             plot(result, _output_path(args.plot, path, several), title=f"{model.preset.name}: {os.path.basename(path)}")
-        return _format_result(path, result, args, first=path == args.files[0] or args.format != "csv")
+        lines = _format_result(path, result, args, first=not printed)
+        printed.append(path)
+        return lines
 
     return _for_each_file(args.files, args.progress, process)
 

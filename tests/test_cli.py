@@ -136,3 +136,11 @@ def test_predict_without_weights_is_one_line(tmp_path, capsys):
     write_preset(mirzoo.get_preset("crnn_tagger").replace(weights=None), tmp_path / "untrained")
     assert main(["predict", str(tmp_path / "untrained"), write_clip(tmp_path / "a.wav")]) == 2
     assert "no trained weights yet" in capsys.readouterr().err
+
+
+def test_csv_header_comes_first_even_when_the_first_file_fails(preset_dirs, tmp_path, capsys):
+    clip = write_clip(tmp_path / "ok.wav", 12000, 2.0)
+    code = main(["predict", preset_dirs["crnn_tagger"], str(tmp_path / "missing.wav"), clip, clip,
+                 "--format", "csv", "--top", "2", "--no-progress"])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert code == 1 and lines[0] == "file,label,score" and len(lines) == 1 + 2 * 2
