@@ -1,3 +1,4 @@
+from mirzoo.models.conv2d_singing_voice.conv2d_singing_voice_presets import FRONTEND
 from mirzoo.models.labels import VOICE
 from mirzoo.presets import PresetConfig, WeightsFile
 
@@ -10,8 +11,7 @@ PRESETS = (
         clip_seconds=20.0,
         frame_rate=70.0,
         labels=VOICE,
-        frontend=dict(kind="mel", n_fft=1024, hop_length=315, n_mels=80, f_min=27.5, f_max=8000.0,
-                      compression="db", top_db=None),
+        frontend=dict(FRONTEND),
         arch_config=dict(units=(30, 20, 40), dropout=0.2),
         weights=WeightsFile(
             "bilstm_singing_voice.weights.h5", "e9a7ef5b06c7d7ff340bc5a1a51ffe61202674587a92ffea1dfa026ee3c87836"

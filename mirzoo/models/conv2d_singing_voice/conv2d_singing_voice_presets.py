@@ -1,6 +1,10 @@
 from mirzoo.models.labels import VOICE
 from mirzoo.presets import PresetConfig, WeightsFile
 
+# Schlüter's front end; bilstm_singing_voice is fed the same one.
+FRONTEND = dict(kind="mel", n_fft=1024, hop_length=315, n_mels=80, f_min=27.5, f_max=8000.0, compression="db",
+                top_db=None)
+
 PRESETS = (
     PresetConfig(
         name="conv2d_singing_voice.synth",
@@ -10,8 +14,7 @@ PRESETS = (
         clip_seconds=20.0,
         frame_rate=70.0,
         labels=VOICE,
-        frontend=dict(kind="mel", n_fft=1024, hop_length=315, n_mels=80, f_min=27.5, f_max=8000.0,
-                      compression="db", top_db=None),
+        frontend=dict(FRONTEND),
         arch_config=dict(filters=(64, 32, 128, 64), units=(256, 64), pool_size=3, leak=0.01, dropout=0.5),
         weights=WeightsFile(
             "conv2d_singing_voice.weights.h5", "61a488ed96793290b59b8f10b00bd99b5ff215b6c9f724f7f499cade472ffdfa"
