@@ -4,7 +4,9 @@ A folder holds `last-<epoch>.weights.h5` (model and optimizer state after that
 epoch), `best.weights.h5` (the best epoch by the monitored metric) and
 `state.json`, which names the current last file. `state.json` is replaced
 last, so a process killed at any moment leaves either the previous complete
-state or the new complete state, never a half-written file that loads.
+state or the new complete state, never a half-written file that loads. A kill
+between the two can leave a complete but unreferenced `last-*` file and
+temporary files behind; the next run's `Checkpoints` removes them.
 """
 
 import json
@@ -70,6 +72,13 @@ class Checkpoints(keras.callbacks.Callback):
         os.makedirs(directory, exist_ok=True)
         state = read_state(directory)
         self.best = None if state is None else state.get("best")
+        self._remove_leftovers(None if state is None else state["last"])
+
+    def _remove_leftovers(self, current):
+        """Delete temporary files and last-epoch files that `state.json` does not name (left by a kill)."""
+        for name in os.listdir(self.directory):
+            if ".tmp-" in name or (name.startswith("last-") and name != current):
+                os.remove(os.path.join(self.directory, name))
 
     def _improved(self, value):
         if value is None:
