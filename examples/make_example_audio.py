@@ -12,7 +12,7 @@ import os
 import numpy as np
 import soundfile
 
-from mirzoo.data.synth.build import SAMPLE_RATE, TRAIN_SOUNDFONT
+from mirzoo.data.synth.build import SAMPLE_RATE, TRAIN_SOUNDFONTS
 from mirzoo.data.synth.labels import tags
 from mirzoo.data.synth.render import render
 from mirzoo.data.synth.sing import sing
@@ -26,7 +26,7 @@ def main(path="examples/audio/sung_song.flac", seconds=15.0):
     song = generate_song(EXAMPLE_SEED, seconds, sung=True)
     melody = next(part for part in song.parts if part.sung)
     voice, f0 = sing(melody.notes, song.tempo, EXAMPLE_SEED, SAMPLE_RATE, seconds)
-    instruments = render(song, TRAIN_SOUNDFONT, SAMPLE_RATE)
+    instruments = render(song, TRAIN_SOUNDFONTS[0], SAMPLE_RATE)
     mix = instruments / np.abs(instruments).max() + 0.9 * voice / np.abs(voice).max()
     os.makedirs(os.path.dirname(path), exist_ok=True)
     soundfile.write(path, (0.8 * mix / np.abs(mix).max()).astype(np.float32), SAMPLE_RATE, subtype="PCM_16")

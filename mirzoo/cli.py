@@ -160,7 +160,7 @@ def train_command(args):
         args.name, args.train, args.out, validation_manifest=args.validation, epochs=args.epochs,
         batch_size=args.batch_size, learning_rate=args.learning_rate, strategy=args.strategy, seed=args.seed,
         weights=args.weights, mixed_precision=args.mixed_precision, early_stopping_patience=args.patience,
-        cache=args.cache, crop_seconds=args.crop_seconds, verbose=2 if not args.progress else "auto",
+        cache=args.cache, crop_seconds=args.crop_seconds, mix=args.mix, verbose=2 if not args.progress else "auto",
     )
     print(json.dumps({"preset": result.preset_dir, "epochs": result.epochs, "metrics": result.metrics}))
     return 0
@@ -255,6 +255,8 @@ def build_parser():
     training.add_argument("--cache", action="store_true", help="keep decoded audio in memory")
     training.add_argument("--crop-seconds", type=float, default=None,
                           help="training crop length (default: the preset's clip_seconds)")
+    training.add_argument("--mix", type=float, default=0.0, metavar="P",
+                          help="probability of mixing a training example with another (labels: their union)")
     training.add_argument("--no-progress", dest="progress", action="store_false", help="one line per epoch")
     training.set_defaults(handler=train_command)
 

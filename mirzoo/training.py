@@ -91,7 +91,7 @@ def _model_in_scope(model, weights, labels):
 
 def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10, batch_size=16,
           learning_rate=1e-3, strategy="auto", seed=0, weights=None, mixed_precision=False,
-          early_stopping_patience=None, cache=False, crop_seconds=None, verbose="auto"):
+          early_stopping_patience=None, cache=False, crop_seconds=None, mix=0.0, verbose="auto"):
     """Train an architecture on a manifest and save the result as a preset folder.
 
     Args:
@@ -114,6 +114,8 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
         crop_seconds: length of the training and validation crops; default the preset's
             `clip_seconds`. Frame models take any length, so shorter crops train them
             faster; the saved preset keeps its own `clip_seconds`.
+        mix: probability that a training example is mixed with another one of its
+            batch, labelled with the union of their labels (see `mirzoo.data.from_manifest`).
         verbose: Keras progress output (`"auto"`, 0, 1, 2).
 
     Returns:
@@ -135,7 +137,8 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
     finally:
         keras.mixed_precision.set_global_policy(policy)
     data_preset = net.preset if crop_seconds is None else net.preset.replace(clip_seconds=float(crop_seconds))
-    train_data = from_manifest(entries, data_preset, batch_size=batch_size, training=True, seed=seed, cache=cache)
+    train_data = from_manifest(entries, data_preset, batch_size=batch_size, training=True, seed=seed, cache=cache,
+                              mix=mix)
     validation_data = None
     if validation_manifest is not None:
         validation_data = from_manifest(validation_manifest, data_preset, batch_size=batch_size, training=False,

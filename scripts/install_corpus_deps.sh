@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # System and Python packages the synthetic training corpus needs (mirzoo.data.synth):
-# FluidSynth with two General MIDI soundfonts (FluidR3 for training, TimGM6mb held out),
+# FluidSynth with four General MIDI soundfonts (FluidR3, Csound's GM bank and an OPL3 FM bank for
+# training; TimGM6mb held out),
 # Festival's singing mode with the kal diphone voice, and on PyPI
 # pyfluidsynth (in-process rendering) and pyworld (vocal variety; builds with gcc). wesnoth-1.16-music
 # (GPL-2+ orchestral tracks) is read by benchmarks/evaluate.py --real-music, never copied.
@@ -10,6 +11,6 @@ SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
-    fluidsynth libfluidsynth3 fluid-soundfont-gm timgm6mb-soundfont \
+    fluidsynth libfluidsynth3 fluid-soundfont-gm csound-soundfont opl3-soundfont timgm6mb-soundfont \
     festival festvox-kallpc16k build-essential wesnoth-1.16-music
 python -m pip install --quiet "pyfluidsynth>=1.3.3" "pyworld>=0.3.4"

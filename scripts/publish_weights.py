@@ -1,5 +1,7 @@
 """Publish trained presets from RUNS/<arch>/preset into weights/<preset name>/ and rewrite weights/SHA256SUMS.
 
+Presets missing from RUNS keep their published weights; SHA256SUMS lists every preset in weights/.
+
     python scripts/publish_weights.py RUNS
 
 Prints, per preset, the `WeightsFile(...)` to put in its `<arch>_presets.py`.
@@ -18,16 +20,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs")
     args = parser.parse_args()
-    lines = []
     for arch in sorted(os.listdir(args.runs)):
         source = os.path.join(args.runs, arch, "preset")
         if not os.path.isfile(os.path.join(source, "preset.json")):
             continue
         # Loading checks the run's hash; saving again keeps the weights only (no optimizer state).
         preset = mirzoo.save_preset(mirzoo.load(source), os.path.join(WEIGHTS, read_preset(source).name))
-        digest = preset.weights.sha256
-        lines.append(f"{digest}  {preset.name}/{preset.weights.file}")
-        print(f"{preset.name}: weights=WeightsFile({preset.weights.file!r}, {digest!r})")
+        print(f"{preset.name}: weights=WeightsFile({preset.weights.file!r}, {preset.weights.sha256!r})")
+    lines = []
+    for name in sorted(os.listdir(WEIGHTS)):
+        if os.path.isfile(os.path.join(WEIGHTS, name, "preset.json")):
+            weights = read_preset(os.path.join(WEIGHTS, name)).weights
+            lines.append(f"{weights.sha256}  {name}/{weights.file}")
     with open(os.path.join(WEIGHTS, "SHA256SUMS"), "w", encoding="utf-8") as handle:
         handle.write("\n".join(sorted(lines)) + "\n")
 

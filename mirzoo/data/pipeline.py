@@ -7,7 +7,9 @@ OGG, MP3, other rates or sample formats) is decoded with soundfile and
 resampled with soxr outside the graph. Clips are downmixed, cropped (randomly
 when training, from the centre otherwise) or zero-padded to the preset's
 `clip_seconds`; frame targets are resampled to the model's frame rate and cut
-with the audio, so target frame `k` is model frame `k`.
+with the audio, so target frame `k` is model frame `k`. Training batches can mix
+clips (`mix`): a clip plus another one of its batch at a random lower level,
+labelled with the union of their labels.
 """
 
 import os
@@ -23,6 +25,8 @@ from mirzoo.models.frontend import frame_rate_of
 from mirzoo.tensorflow_support import require_tensorflow
 
 CROPS = ("random", "center", "start")
+# A mixed-in clip's level relative to the clip it joins (linear amplitude): -12 to 0 dB.
+MIX_GAINS = (0.25, 1.0)
 
 
 class SkippedAudioWarning(UserWarning):
@@ -112,8 +116,21 @@ def _decode_outside_graph(path, sample_rate):
     return mono
 
 
+def _mix_batch(tf, probability, waveform, target, random_bits):
+    """Mix each example, with `probability`, with the previous one of its batch; targets become their union."""
+    size = tf.shape(waveform)[0]
+    seed = tf.stack([random_bits, tf.constant(0, tf.int64)])
+    chosen = tf.random.stateless_uniform([size], seed=seed) < probability
+    gain = tf.random.stateless_uniform([size], seed=seed + 1, minval=MIX_GAINS[0], maxval=MIX_GAINS[1])
+    gain = tf.where(chosen, gain, 0.0)
+    waveform = (waveform + gain[:, None] * tf.roll(waveform, 1, axis=0)) / (1.0 + gain[:, None])
+    union = tf.maximum(target, tf.roll(target, 1, axis=0))
+    chosen = tf.reshape(chosen, tf.concat([[size], tf.ones([tf.rank(target) - 1], tf.int32)], axis=0))
+    return waveform, tf.where(chosen, union, target)
+
+
 def from_manifest(manifest, preset, batch_size=16, training=True, seed=0, crop=None, cache=False, strict=False,
-                  labels=None):
+                  labels=None, mix=0.0):
     """A `tf.data.Dataset` of `(waveform, target)` batches for `preset`.
 
     Args:
@@ -128,6 +145,10 @@ def from_manifest(manifest, preset, batch_size=16, training=True, seed=0, crop=N
         cache: keep decoded audio in memory (`True`) or in files at this path prefix.
         strict: raise on the first unusable file instead of skipping it with a warning.
         labels: label names in target order; default `preset.labels`.
+        mix: when training, the probability that an example is mixed with the
+            previous one of its batch (its level drawn between -12 and 0 dB, the sum
+            rescaled to keep the peak level) and labelled with the union of both
+            targets. A timbre and polyphony augmentation; 0 turns it off.
 
     Returns:
         `tf.data.Dataset` of `waveform` float32 `(batch, clip_samples)` and
@@ -138,6 +159,8 @@ def from_manifest(manifest, preset, batch_size=16, training=True, seed=0, crop=N
     crop = crop or ("random" if training else "center")
     if crop not in CROPS:
         raise ValueError(f"`crop` must be one of {CROPS}; received {crop!r}.")
+    if not 0.0 <= mix <= 1.0:
+        raise ValueError(f"`mix` is a probability in [0, 1]; received {mix!r}.")
     labels = tuple(labels or preset.labels)
     entries = read_manifest(manifest) if isinstance(manifest, (str, os.PathLike)) else list(manifest)
     if not all(isinstance(entry, ManifestEntry) for entry in entries):
@@ -201,6 +224,10 @@ def from_manifest(manifest, preset, batch_size=16, training=True, seed=0, crop=N
     dataset = tf.data.Dataset.zip(dataset, tf.data.Dataset.random(seed=seed))
     dataset = dataset.map(cut, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     dataset = dataset.batch(batch_size, drop_remainder=training)
+    if training and mix > 0:
+        dataset = tf.data.Dataset.zip(dataset, tf.data.Dataset.random(seed=seed + 1))
+        dataset = dataset.map(lambda batch, bits: _mix_batch(tf, mix, *batch, bits),
+                              num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     options = tf.data.Options()
     options.deterministic = True
     return dataset.with_options(options).prefetch(tf.data.AUTOTUNE)

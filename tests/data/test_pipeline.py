@@ -87,6 +87,40 @@ def test_frame_targets_follow_the_crop(tmp_path):
         np.testing.assert_array_equal(y[0], expected)
 
 
+@pytest.mark.parametrize("frames", [False, True])
+def test_mixing_adds_a_quieter_batch_mate_and_takes_the_union_of_labels(tmp_path, tagger_preset, frames):
+    preset = tagger_preset
+    entries = []
+    for i, tag in enumerate(preset.labels[:6]):
+        path = write(tmp_path / f"{i}.wav", harmonic_test_signal(16000, 5.0, seed=i), 16000, "PCM_16")
+        if frames:
+            np.save(tmp_path / f"{i}.npy", np.eye(12, dtype=np.float32)[[i] * 250 + [i + 6] * 250])
+            entries.append(ManifestEntry(path, frame_labels=str(tmp_path / f"{i}.npy"), frame_rate=100.0))
+        else:
+            entries.append(ManifestEntry(path, (tag,)))
+    if frames:
+        preset = mirzoo.get_preset("dnn_chroma").replace(sample_rate=16000, clip_seconds=3.0)
+
+    def epoch(mix):
+        return batches(from_manifest(entries, preset, batch_size=3, seed=4, mix=mix))
+
+    plain, mixed, half = epoch(0.0), epoch(1.0), epoch(0.5)
+    gains = []
+    for (x, y), (x_mixed, y_mixed) in zip(plain, mixed):
+        partner, partner_y = np.roll(x, 1, axis=0), np.roll(y, 1, axis=0)
+        np.testing.assert_array_equal(y_mixed, np.maximum(y, partner_y))
+        for k in range(len(x)):  # x_mixed = (x + g * partner) / (1 + g): solve for g, then check the fit
+            gain = np.dot(x_mixed[k] - x[k], partner[k] - x_mixed[k]) / np.sum((partner[k] - x_mixed[k]) ** 2)
+            np.testing.assert_allclose(x_mixed[k], (x[k] + gain * partner[k]) / (1 + gain), atol=1e-5)
+            gains.append(gain)
+    assert 0.25 <= min(gains) and max(gains) <= 1.0 and np.std(gains) > 0.05
+    untouched = [np.array_equal(u, v) for (x, _), (x_half, _) in zip(plain, half) for u, v in zip(x, x_half)]
+    assert 0 < sum(untouched) < len(untouched)  # mix=0.5 mixes some examples, not all
+    np.testing.assert_array_equal(np.concatenate([x for x, _ in half]), np.concatenate([x for x, _ in epoch(0.5)]))
+    with pytest.raises(ValueError, match="probability"):
+        from_manifest(entries, preset, mix=1.5)
+
+
 def test_unusable_files_are_skipped_with_one_warning_each(tmp_path, tagger_preset):
     good = write(tmp_path / "good.wav", harmonic_test_signal(16000, 3.0), 16000, "PCM_16")
     text = tmp_path / "text.wav"

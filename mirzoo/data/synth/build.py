@@ -10,8 +10,10 @@ Layout of the output folder:
     corpus.json                       the recipe: arguments, counts, soundfonts
 
 Splits are by song (a sung clip and its instrumental twin share one): `test` when
-md5(song) % 100 < 10, `validation` when < 20, else `train`. The test songs are also
-rendered with the held-out soundfont, which training never hears (`*_test_heldout.csv`).
+md5(song) % 100 < 10, `validation` when < 20, else `train`. Every part of a song is
+played by a soundfont drawn from `TRAIN_SOUNDFONTS` (three independent timbre sets).
+The test songs are also rendered with the held-out soundfont, which training never
+hears (`*_test_heldout.csv`).
 """
 
 import functools
@@ -30,8 +32,11 @@ from mirzoo.data.synth.sing import sing
 from mirzoo.data.synth.songs import generate_song, instrumental_twin
 
 SAMPLE_RATE = 22050
-TRAIN_SOUNDFONT = "/usr/share/sounds/sf2/FluidR3_GM.sf2"
-HELDOUT_SOUNDFONT = "/usr/share/sounds/sf2/TimGM6mb.sf2"
+SOUNDFONTS = "/usr/share/sounds/sf2"
+# FluidR3 (sampled, Debian fluid-soundfont-gm), Csound's GM bank (sampled, csound-soundfont) and an
+# OPL3 FM-synthesis bank (opl3-soundfont): each part of a song draws one of them.
+TRAIN_SOUNDFONTS = (f"{SOUNDFONTS}/FluidR3_GM.sf2", f"{SOUNDFONTS}/sf_GMbank.sf2", f"{SOUNDFONTS}/OPL-3_FM_128M.sf2")
+HELDOUT_SOUNDFONT = f"{SOUNDFONTS}/TimGM6mb.sf2"
 
 
 def split_of(song_index):
@@ -75,7 +80,8 @@ def _render_song(index, directory, seconds, sung_fraction, seed):
     sung = rng.random() < sung_fraction
     song = generate_song(song_seed, seconds, sung=sung)
     split = split_of(index)
-    fonts = [("", TRAIN_SOUNDFONT)] + ([("heldout", HELDOUT_SOUNDFONT)] if split == "test" else [])
+    part_fonts = [str(rng.choice(TRAIN_SOUNDFONTS)) for _ in song.parts]
+    fonts = [("", part_fonts)] + ([("heldout", HELDOUT_SOUNDFONT)] if split == "test" else [])
     voice, f0 = None, None
     if sung:
         melody = next(part for part in song.parts if part.sung)
@@ -87,7 +93,7 @@ def _render_song(index, directory, seconds, sung_fraction, seed):
         instruments = render(song, font, SAMPLE_RATE)
         clips.append((variant, _write_clip(directory, name + ("_sung" if sung else ""), song,
                                            _mix(instruments, voice, rng), f0, rng, equalise)))
-        if sung:  # the instrumental twin: the melody on an instrument, same accompaniment
+        if sung:  # the instrumental twin: the melody on an instrument, same accompaniment and soundfonts
             twin = instrumental_twin(song, song_seed + 1)
             clips.append((variant, _write_clip(directory, name + "_twin", twin, render(twin, font, SAMPLE_RATE),
                                                None, rng, equalise)))
@@ -123,7 +129,7 @@ def build_corpus(directory, n_songs=1000, seconds=15.0, sung_fraction=0.3, seed=
             write_manifest([ManifestEntry(c["audio"], frame_labels=c[task], frame_rate=labelling.LABEL_FRAME_RATE)
                             for c in clips], os.path.join(directory, f"{task}_{key}.csv"))
     recipe = {"n_songs": n_songs, "seconds": seconds, "sung_fraction": sung_fraction, "seed": seed,
-              "sample_rate": SAMPLE_RATE, "train_soundfont": os.path.basename(TRAIN_SOUNDFONT),
+              "sample_rate": SAMPLE_RATE, "train_soundfonts": [os.path.basename(f) for f in TRAIN_SOUNDFONTS],
               "heldout_soundfont": os.path.basename(HELDOUT_SOUNDFONT), "clips": counts}
     with open(os.path.join(directory, "corpus.json"), "w", encoding="utf-8") as handle:
         json.dump(recipe, handle, indent=2)

@@ -65,16 +65,36 @@ def test_splits_are_by_song_and_roughly_ten_ten_eighty():
     assert 0.07 < splits.count("test") / 2000 < 0.13 and 0.07 < splits.count("validation") / 2000 < 0.13
 
 
-@pytest.mark.skipif(not os.path.exists("/usr/share/sounds/sf2/FluidR3_GM.sf2"),
-                    reason="needs scripts/install_corpus_deps.sh (FluidSynth and its soundfont)")
-def test_rendering_sounds_when_the_notes_say():
+def _require_soundfonts():
     pytest.importorskip("fluidsynth")
-    from mirzoo.data.synth.build import TRAIN_SOUNDFONT
+    from mirzoo.data.synth.build import HELDOUT_SOUNDFONT, TRAIN_SOUNDFONTS
+
+    missing = [path for path in (*TRAIN_SOUNDFONTS, HELDOUT_SOUNDFONT) if not os.path.exists(path)]
+    if missing:
+        pytest.skip(f"needs scripts/install_corpus_deps.sh (missing {missing})")
+    return TRAIN_SOUNDFONTS
+
+
+def test_rendering_sounds_when_the_notes_say():
     from mirzoo.data.synth.render import render
 
-    audio = render(song(Part("p", 0, [Note(69, 1.0, 2.0, 100)]), seconds=3.0), TRAIN_SOUNDFONT, 22050)
-    assert audio.shape == (3 * 22050,)
-    loud = np.abs(audio).reshape(30, -1).max(axis=1)
-    assert loud[:9].max() < 1e-3 < loud[11:19].min()  # silence before the note-on, sound during the note
-    spectrum = np.abs(np.fft.rfft(audio[22050 + 2205 : 2 * 22050]))
-    assert abs(np.argmax(spectrum) * 22050 / (22050 - 2205) - 440.0) < 5.0
+    train_soundfonts = _require_soundfonts()
+    for soundfont in train_soundfonts:
+        audio = render(song(Part("p", 0, [Note(69, 1.0, 2.0, 100)]), seconds=3.0), soundfont, 22050)
+        assert audio.shape == (3 * 22050,)
+        loud = np.abs(audio).reshape(30, -1).max(axis=1)
+        assert loud[:9].max() < 1e-3 < loud[11:19].min(), soundfont  # silence before the note-on, sound during it
+        spectrum = np.abs(np.fft.rfft(audio[22050 + 2205 : 2 * 22050]))
+        assert abs(np.argmax(spectrum) * 22050 / (22050 - 2205) - 440.0) < 5.0, soundfont
+
+
+def test_each_part_plays_on_its_own_soundfont_and_rendering_is_reproducible():
+    from mirzoo.data.synth.render import render
+
+    fluid, csound, fm = _require_soundfonts()
+    two_parts = song(Part("a", 0, [Note(69, 1.0, 2.0, 100)]), Part("b", 0, [Note(76, 1.0, 2.0, 100)]), seconds=3.0)
+    first = render(two_parts, [fluid, fm])
+    np.testing.assert_array_equal(first, render(two_parts, [fluid, fm]))
+    assert np.abs(first - render(two_parts, [csound, fm])).max() > 0.01  # part "a"'s soundfont changed its timbre
+    with pytest.raises(ValueError, match="3 soundfonts for 2 parts"):
+        render(two_parts, [fluid, fm, csound])
