@@ -10,12 +10,17 @@ temporary files behind; the next run's `Checkpoints` removes them.
 """
 
 import json
+import numbers
 import os
 
 import keras
 
 STATE_FILE = "state.json"
 BEST_FILE = "best.weights.h5"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint folder whose `state.json` or weights are damaged or were edited by hand."""
 
 
 def _atomic_save_weights(model, path):
@@ -33,24 +38,62 @@ def _atomic_write_json(data, path):
     os.replace(temporary, path)
 
 
+def _last_file(epoch):
+    return f"last-{epoch}.weights.h5"
+
+
 def read_state(directory):
-    """The saved state (`{"epoch", "last", "best", "monitor"}`) or `None` when nothing was saved."""
+    """The saved state (`{"epoch", "last", "best", "monitor"}`) or `None` when nothing was saved.
+
+    Raises:
+        CheckpointError: `state.json` is not JSON, or its fields are missing or inconsistent (a `last`
+            that is not `last-<epoch>.weights.h5` in this folder, an epoch below 1, a non-numeric best).
+    """
     path = os.path.join(directory, STATE_FILE)
     if not os.path.isfile(path):
         return None
-    with open(path, encoding="utf-8") as handle:
-        return json.load(handle)
+    start_over = f"Restore it, or delete {directory} to train from scratch."
+    try:
+        with open(path, encoding="utf-8") as handle:
+            state = json.load(handle)
+    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError
+        raise CheckpointError(f"{path}: not a valid checkpoint state ({error}). {start_over}") from error
+    epoch = state.get("epoch") if isinstance(state, dict) else None
+    best = state.get("best") if isinstance(state, dict) else None
+    if (isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 1
+            # `last` is only ever this name: anything else could point outside the folder, and is deleted later.
+            or state.get("last") != _last_file(epoch)
+            or (best is not None and (isinstance(best, bool) or not isinstance(best, numbers.Real)))):
+        raise CheckpointError(
+            f"{path}: inconsistent checkpoint state {state!r}; expected {{\"epoch\": N >= 1, "
+            f"\"last\": \"last-N.weights.h5\", \"best\": a number or null}}. {start_over}"
+        )
+    return state
 
 
 def restore(model, directory):
-    """Load the last saved model and optimizer state; return the number of completed epochs (0 if none)."""
+    """Load the last saved model and optimizer state; return the number of completed epochs (0 if none).
+
+    Raises:
+        CheckpointError: `state.json` is damaged, or the weights file it names is missing, truncated, or
+            does not fit `model`.
+    """
     state = read_state(directory)
     if state is None:
         return 0
     if model.optimizer is not None and not model.optimizer.built:
         model.optimizer.build(model.trainable_variables)
-    model.load_weights(os.path.join(directory, state["last"]))
-    return int(state["epoch"])
+    path = os.path.join(directory, state["last"])
+    if not os.path.isfile(path):
+        raise CheckpointError(f"{path}: named by {STATE_FILE} but missing. Delete {directory} to train from scratch.")
+    try:
+        model.load_weights(path)
+    except (OSError, ValueError, KeyError) as error:
+        raise CheckpointError(
+            f"{path}: cannot resume from this checkpoint; it is truncated or does not fit the model ({error}). "
+            f"Delete {directory} to train from scratch."
+        ) from error
+    return state["epoch"]
 
 
 class Checkpoints(keras.callbacks.Callback):
@@ -88,7 +131,7 @@ class Checkpoints(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         previous = read_state(self.directory)
-        last = f"last-{epoch + 1}.weights.h5"
+        last = _last_file(epoch + 1)
         _atomic_save_weights(self.model, os.path.join(self.directory, last))
         value = logs.get(self.monitor)
         if self._improved(value):

@@ -1,25 +1,55 @@
 """`build` a fresh model from a preset, or `load` one with its weights."""
 
 import dataclasses
+import inspect
+import json
 import os
 import warnings
 
 from mirzoo.models.frontend import frame_rate_of
-from mirzoo.presets import PresetConfig, read_preset
-from mirzoo.registry import get_builder, get_preset, get_weights_directory
-from mirzoo.weights_store import packaged_weights_dir, verify_weights
+from mirzoo.presets import PRESET_FILE, WEIGHTS_SUFFIX, InvalidPresetError, PresetConfig, read_preset
+from mirzoo.registry import UnknownModelError, get_builder, get_preset, get_weights_directory
+from mirzoo.weights_store import WeightsMismatchError, check_weights_fit, packaged_weights_dir, verify_weights
 
 _PRESET_FIELDS = ("labels", "sample_rate", "clip_seconds")
+# The fields that decide what a converted model computes; the descriptive ones (metrics, notes …) may change.
+_FUNCTIONAL_FIELDS = ("arch", "task", "sample_rate", "clip_seconds", "frame_rate", "labels", "frontend", "arch_config")
 HEAD_LAYER = "head"
 
 
+class UnsupportedFileError(ValueError):
+    """A file mirzoo does not open where a preset or weights are expected (a `.keras` archive, a legacy `.h5`)."""
+
+
+def _refuse_file(path, expected):
+    if path.endswith(".keras"):
+        raise UnsupportedFileError(
+            f"{path}: a .keras archive is a whole Keras model whose config can name code to run; mirzoo does not "
+            f"open it. Expected {expected}. If you trust the file, open it with "
+            "keras.saving.load_model(path, safe_mode=True), which refuses Lambda layers and other arbitrary code."
+        )
+    raise UnsupportedFileError(f"{path}: expected {expected}.")
+
+
 def resolve_preset(name_or_preset):
-    """A `PresetConfig` from a preset object, a preset directory, or a registered name."""
+    """A `PresetConfig` from a preset object, a preset directory, or a registered name.
+
+    Raises:
+        UnknownModelError: neither a registered name nor an existing path.
+        UnsupportedFileError: the path is a file (e.g. a `.keras` archive), not a preset directory.
+        InvalidPresetError: the directory's `preset.json` is malformed (names the file).
+    """
     if isinstance(name_or_preset, PresetConfig):
         return name_or_preset
     if isinstance(name_or_preset, (str, os.PathLike)) and os.path.isdir(name_or_preset):
         return read_preset(name_or_preset)
-    return get_preset(os.fspath(name_or_preset))
+    path = os.fspath(name_or_preset)
+    try:
+        return get_preset(path)
+    except UnknownModelError:
+        if not os.path.isfile(path):
+            raise
+    _refuse_file(path, "a registered model name or a preset directory (a folder with preset.json)")
 
 
 def apply_overrides(preset, num_classes=None, **overrides):
@@ -64,29 +94,77 @@ def build(name, num_classes=None, **overrides):
         to scores; its `preset` attribute is the (overridden) `PresetConfig`.
     """
     preset = apply_overrides(resolve_preset(name), num_classes=num_classes, **overrides)
-    model = get_builder(preset.arch)(preset, **preset.arch_config)
+    builder = get_builder(preset.arch)
+    try:
+        inspect.signature(builder).bind(preset, **preset.arch_config)
+    except TypeError as error:
+        valid = [parameter for parameter in inspect.signature(builder).parameters if parameter != "preset"]
+        raise InvalidPresetError(
+            f"Preset {preset.name}: arch_config {sorted(preset.arch_config)} does not fit architecture "
+            f"{preset.arch} ({error}); its parameters are {valid}."
+        ) from error
+    model = builder(preset, **preset.arch_config)
     model.preset = preset
     return model
 
 
+_SAVE_AGAIN = "restore it or save the preset again"
+
+
 def _weights_path(preset, source, weights):
-    """The weights file to load and the SHA-256 it must have (None when the user names a file)."""
+    """The weights file to load, the SHA-256 it must have (None when the user names a file), and the remedy
+    for a mismatch."""
     if weights != "default":
         path = os.fspath(weights)
         if os.path.isdir(path):
             directory_preset = read_preset(path)
             if directory_preset.weights is None:
                 raise ValueError(f"{path}: the preset declares no weights file.")
-            return os.path.join(path, directory_preset.weights.file), directory_preset.weights.sha256
-        return path, None
+            return os.path.join(path, directory_preset.weights.file), directory_preset.weights.sha256, _SAVE_AGAIN
+        if not path.endswith(WEIGHTS_SUFFIX):
+            _refuse_file(path, f"a {WEIGHTS_SUFFIX} file (from mirzoo.save_preset or model.save_weights) or a "
+                               "preset directory")
+        return path, None, None
     if preset.weights is None:
         raise ValueError(
             f"Preset {preset.name} has no trained weights yet. Use mirzoo.build({preset.name!r}) for a fresh "
             "model, or pass weights=PATH."
         )
-    directory = source if isinstance(source, (str, os.PathLike)) and os.path.isdir(source) else os.path.join(
-        packaged_weights_dir(), preset.name)
-    return os.path.join(directory, preset.weights.file), preset.weights.sha256
+    if isinstance(source, (str, os.PathLike)) and os.path.isdir(source):
+        return os.path.join(source, preset.weights.file), preset.weights.sha256, _SAVE_AGAIN
+    # A registered preset: the SHA-256 declared in code, whatever the folder's preset.json says.
+    directory = os.path.join(packaged_weights_dir(), preset.name)
+    return os.path.join(directory, preset.weights.file), preset.weights.sha256, "reinstall mirzoo"
+
+
+def _functional(preset):
+    """The fields that decide what the model computes, as JSON would hold them (tuples as lists)."""
+    return json.loads(json.dumps({field: getattr(preset, field) for field in _FUNCTIONAL_FIELDS}))
+
+
+def _cached_conversion(preset, directory):
+    """`preset` with the weights of its converted copy in `directory`, refusing a copy that describes another
+    model (an edited `preset.json`, or one converted for an older definition of the preset)."""
+    cached = read_preset(directory)
+    registered, found = _functional(preset), _functional(cached)
+    differing = [field for field in _FUNCTIONAL_FIELDS if registered[field] != found[field]]
+    if differing or cached.name != preset.name or cached.weights is None:
+        raise InvalidPresetError(
+            f"{os.path.join(directory, PRESET_FILE)}: the cached conversion of {preset.name} disagrees with the "
+            f"registered preset (fields {differing or ['name', 'weights']}). Delete {directory} and load "
+            f"{preset.name} again to convert it anew."
+        )
+    return preset.replace(weights=cached.weights)
+
+
+def _build_for(preset, source):
+    """`build(preset)`; a preset read from a folder that cannot be built is an error naming its preset.json."""
+    try:
+        return build(preset)
+    except ValueError as error:  # an unknown architecture, parameters a layer refuses …
+        if isinstance(source, (str, os.PathLike)) and os.path.isdir(source):
+            raise InvalidPresetError(f"{os.path.join(os.fspath(source), PRESET_FILE)}: {error}") from error
+        raise
 
 
 def load(name, weights="default", num_classes=None):
@@ -108,31 +186,45 @@ def load(name, weights="default", num_classes=None):
     Returns:
         A `keras.Model`; `model.preset` describes it.
 
+    Files are only read, never fetched: `preset.json` as JSON, weights as HDF5
+    arrays (no pickle, no code); `.keras` archives are refused.
+
     Raises:
         WeightsIntegrityError: the file's SHA-256 is not the declared one (names
             the file, the expected and the actual hash).
-        ValueError: the preset has no weights, or they do not fit the architecture.
+        CorruptWeightsError: the weights file is truncated or not HDF5.
+        WeightsMismatchError: the weights are for another architecture, label
+            count or front end (names the weights that differ).
+        InvalidPresetError: a `preset.json` that is malformed, points outside its
+            folder, or does not fit the architecture.
+        UnsupportedFileError: a `.keras` archive or another file where a preset
+            directory or a `.weights.h5` file is expected.
+        ValueError: the preset has no weights.
     """
     preset = resolve_preset(name)
     if weights is None:
         return build(preset, num_classes=num_classes)
-    if weights == "default" and preset.weights is None:
-        converted = get_weights_directory(preset)  # ported presets: converted once into the user cache
-        if converted is not None:
-            return load(converted, num_classes=num_classes)
-    path, expected_sha256 = _weights_path(preset, name, weights)
+    # Ported presets (musicnn): converted once into the user cache.
+    converted = get_weights_directory(preset) if weights == "default" and preset.weights is None else None
+    if converted is not None:
+        preset, name = _cached_conversion(preset, converted), converted
+        path, expected_sha256 = os.path.join(converted, preset.weights.file), preset.weights.sha256
+        remedy = f"delete {converted} and load {preset.name} again to convert it anew"
+    else:
+        path, expected_sha256, remedy = _weights_path(preset, name, weights)
     if expected_sha256 is not None:
-        verify_weights(path, expected_sha256)
+        verify_weights(path, expected_sha256, remedy)
     elif not os.path.isfile(path):
         raise FileNotFoundError(f"{path}: weights file not found.")
-    model = build(preset)
+    model = _build_for(preset, name)
+    check_weights_fit(path, model, preset.name)
     try:
         with warnings.catch_warnings():
             # Keras only warns when parts of a file do not match and leaves those layers random: refuse instead.
             warnings.filterwarnings("error", category=UserWarning, module="keras")
             model.load_weights(path)
     except (ValueError, KeyError, OSError, UserWarning) as error:
-        raise ValueError(f"{path}: these weights do not fit {preset.name} ({error}).") from error
+        raise WeightsMismatchError(f"{path}: these weights do not fit {preset.name} ({error}).") from error
     if num_classes is None:
         return model
     fine_tune = build(preset, num_classes=num_classes)

@@ -7,10 +7,22 @@ back from there, so a trained model directory describes itself.
 import dataclasses
 import hashlib
 import json
+import numbers
 import os
+import re
 
 TASKS = ("tagging", "frames")
 PRESET_FILE = "preset.json"
+WEIGHTS_SUFFIX = ".weights.h5"
+_SHA256 = re.compile("[0-9a-fA-F]{64}")
+
+
+class InvalidPresetError(ValueError):
+    """A preset (or its `preset.json`) that is malformed or contradicts itself."""
+
+
+def _is_positive_number(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and value > 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -24,6 +36,18 @@ class WeightsFile:
 
     file: str
     sha256: str
+
+    def __post_init__(self):
+        name = self.file
+        # A bare name: a preset directory must not point at files outside itself ("../x", "/etc/x").
+        if (not isinstance(name, str) or not name.endswith(WEIGHTS_SUFFIX) or "/" in name or "\\" in name
+                or os.path.basename(name) != name or os.path.isabs(name)):
+            raise InvalidPresetError(
+                f"weights.file must be a file name ending in {WEIGHTS_SUFFIX} inside the preset directory, "
+                f"without folders; received {name!r}."
+            )
+        if not isinstance(self.sha256, str) or not _SHA256.fullmatch(self.sha256):
+            raise InvalidPresetError(f"weights.sha256 must be 64 hex digits; received {self.sha256!r}.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,15 +89,34 @@ class PresetConfig:
     notes: str = ""
 
     def __post_init__(self):
+        if not isinstance(self.name, str) or not isinstance(self.arch, str):
+            raise InvalidPresetError(f"Preset name and arch must be strings; received {self.name!r}, {self.arch!r}.")
         if self.task not in TASKS:
-            raise ValueError(f"Preset {self.name!r}: task must be one of {TASKS}; received {self.task!r}.")
+            raise InvalidPresetError(f"Preset {self.name!r}: task must be one of {TASKS}; received {self.task!r}.")
         if "." not in self.name or self.name.split(".", 1)[0] != self.arch:
-            raise ValueError(f"Preset names are 'arch.tag' with arch={self.arch!r}; received {self.name!r}.")
+            raise InvalidPresetError(f"Preset names are 'arch.tag' with arch={self.arch!r}; received {self.name!r}.")
         if (self.task == "frames") != (self.frame_rate is not None):
-            raise ValueError(f"Preset {self.name!r}: frame models need a frame_rate, taggers must not have one.")
+            raise InvalidPresetError(
+                f"Preset {self.name!r}: frame models need a frame_rate, taggers must not have one.")
+        if isinstance(self.labels, (str, dict)) or not all(isinstance(label, str) for label in self.labels):
+            raise InvalidPresetError(
+                f"Preset {self.name!r}: labels must be a list of strings; received {self.labels!r}.")
         object.__setattr__(self, "labels", tuple(self.labels))
         if not self.labels:
-            raise ValueError(f"Preset {self.name!r} has no labels.")
+            raise InvalidPresetError(f"Preset {self.name!r} has no labels.")
+        if isinstance(self.sample_rate, bool) or not isinstance(self.sample_rate, int) or self.sample_rate <= 0:
+            raise InvalidPresetError(f"Preset {self.name!r}: sample_rate must be a positive integer (Hz); received "
+                                     f"{self.sample_rate!r}.")
+        for field in ("clip_seconds",) + (("frame_rate",) if self.frame_rate is not None else ()):
+            if not _is_positive_number(getattr(self, field)):
+                raise InvalidPresetError(f"Preset {self.name!r}: {field} must be a positive number; received "
+                                         f"{getattr(self, field)!r}.")
+        for field in ("frontend", "arch_config", "metrics"):
+            if not isinstance(getattr(self, field), dict):
+                raise InvalidPresetError(f"Preset {self.name!r}: {field} must be a mapping; received "
+                                         f"{getattr(self, field)!r}.")
+        if self.weights is not None and not isinstance(self.weights, WeightsFile):
+            raise InvalidPresetError(f"Preset {self.name!r}: weights must be a WeightsFile or None.")
 
     @property
     def tag(self):
@@ -93,12 +136,22 @@ class PresetConfig:
 
     @classmethod
     def from_dict(cls, data):
+        if not isinstance(data, dict):
+            raise InvalidPresetError(f"A preset is a JSON object; received a {type(data).__name__}.")
         data = dict(data)
-        unknown = set(data) - {field.name for field in dataclasses.fields(cls)}
+        fields = dataclasses.fields(cls)
+        unknown = set(data) - {field.name for field in fields}
         if unknown:
-            raise ValueError(f"Unknown preset fields {sorted(unknown)}.")
-        if data.get("weights") is not None:
-            data["weights"] = WeightsFile(**data["weights"])
+            raise InvalidPresetError(f"Unknown preset fields {sorted(unknown)}.")
+        missing = [field.name for field in fields if field.name not in data and field.default is dataclasses.MISSING
+                   and field.default_factory is dataclasses.MISSING]
+        if missing:
+            raise InvalidPresetError(f"Missing preset fields {missing}.")
+        weights = data.get("weights")
+        if weights is not None:
+            if not isinstance(weights, dict) or set(weights) != {"file", "sha256"}:
+                raise InvalidPresetError(f'weights must be {{"file": ..., "sha256": ...}}; received {weights!r}.')
+            data["weights"] = WeightsFile(**weights)
         return cls(**data)
 
 
@@ -122,7 +175,13 @@ def write_preset(config, directory):
 
 
 def read_preset(directory):
-    """Read `directory/preset.json` into a :class:`PresetConfig`."""
+    """Read `directory/preset.json` into a :class:`PresetConfig`.
+
+    Raises:
+        FileNotFoundError: the directory has no `preset.json`.
+        InvalidPresetError: the file is not JSON, lacks or adds fields, or holds values of the wrong kind
+            (the message names the file).
+    """
     path = os.path.join(directory, PRESET_FILE)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"{directory}: not a preset directory (no {PRESET_FILE}).")
@@ -130,5 +189,5 @@ def read_preset(directory):
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
         return PresetConfig.from_dict(data)
-    except (json.JSONDecodeError, TypeError, ValueError) as error:
-        raise ValueError(f"{path}: not a valid preset file ({error}).") from error
+    except (TypeError, ValueError) as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        raise InvalidPresetError(f"{path}: not a valid preset file ({error}).") from error

@@ -79,9 +79,12 @@ def read_manifest(path):
             for number, line in enumerate(handle, 1):
                 if line.strip():
                     try:
-                        rows.append((json.loads(line), f"{path}:{number}"))
+                        row = json.loads(line)
                     except json.JSONDecodeError as error:
                         raise ValueError(f"{path}:{number}: not JSON ({error}).") from error
+                    if not isinstance(row, dict):
+                        raise ValueError(f"{path}:{number}: a row is a JSON object; got {type(row).__name__}.")
+                    rows.append((row, f"{path}:{number}"))
         elif path.endswith(".csv"):
             rows = [(row, f"{path}:{number}") for number, row in enumerate(csv.DictReader(handle), 2)]
         else:
@@ -121,9 +124,20 @@ def write_manifest(entries, path):
 
 
 def read_frame_labels(path):
-    """The `(frames, n_labels)` float32 targets stored in a `.npy` or `.csv` file."""
-    array = np.load(path) if path.endswith(".npy") else np.loadtxt(path, delimiter=",", ndmin=2)
-    array = np.asarray(array, dtype=np.float32)
+    """The `(frames, n_labels)` float32 targets stored in a `.npy` or `.csv` file.
+
+    A `.npy` file is read as a plain array only: object arrays (which would be
+    unpickled, running code) and `.npz` archives are refused.
+    """
+    try:
+        if path.endswith(".npy"):
+            with open(path, "rb") as handle:
+                array = np.lib.format.read_array(handle, allow_pickle=False)
+        else:
+            array = np.loadtxt(path, delimiter=",", ndmin=2)
+        array = np.asarray(array, dtype=np.float32)
+    except (ValueError, TypeError, EOFError) as error:
+        raise ValueError(f"{path}: not a numeric (frames, n_labels) array of frame labels ({error}).") from error
     if array.ndim == 1:
         array = array[:, None]
     if array.ndim != 2 or not np.all(np.isfinite(array)):
