@@ -2,7 +2,8 @@
 
 `export(model, base_path)` writes TF Serving's layout `base_path/<version>/` with two signatures:
 
-- `serving_default`: `waveform` float32 `[batch, samples]` at the preset's sample rate →
+- `serving_default`: `waveform` float32 `[batch, samples]` at the preset's sample rate (a tagger
+  zero-pads clips shorter than its window to one window, as `mirzoo.predict` does) →
   `scores` float32 `[batch, n_labels]` (taggers) or `[batch, frames, n_labels]` (frame models).
   Patch taggers (the musicnn ports) also return `taggram` `[batch, patches, n_labels]` (the
   score of each patch) and `embedding` `[batch, patches, features]`; their `scores` is the mean
@@ -42,10 +43,13 @@ def _serving_functions(model, tf):
     preset = model.preset
     sample_rate = preset.sample_rate
 
+    # Taggers see at least one whole window: shorter clips are zero-padded to one, as mirzoo.predict does.
+    minimum_samples = preset.clip_samples if preset.task == "tagging" else 0
+
     def checked(waveform):
         tf.debugging.assert_greater(tf.shape(waveform)[1], 0, message="waveform has no samples")
         tf.debugging.assert_all_finite(waveform, "waveform contains NaN or infinite samples")
-        return waveform
+        return tf.pad(waveform, [[0, 0], [0, tf.maximum(minimum_samples - tf.shape(waveform)[1], 0)]])
 
     def scores(waveform):
         outputs = model(checked(waveform), training=False)

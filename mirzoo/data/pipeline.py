@@ -100,8 +100,12 @@ def _prepare(entries, preset, labels, strict):
     return paths, in_graph, targets
 
 
-def _decode_outside_graph(path, sample_rate):
-    """soundfile + soxr, for tf.numpy_function: mono float32 at `sample_rate`, or empty when unusable."""
+def _decode_outside_graph(path, sample_rate, strict):
+    """soundfile + soxr, for tf.numpy_function: mono float32 at `sample_rate`.
+
+    An unusable file (NaN/inf samples only show when decoded) gives an empty array and a
+    warning, or with `strict` a ValueError naming it, which stops the iteration.
+    """
     path = path.decode() if isinstance(path, bytes) else str(path)
     try:
         audio, rate = soundfile.read(path, dtype="float32", always_2d=True)
@@ -111,6 +115,8 @@ def _decode_outside_graph(path, sample_rate):
         if not len(mono) or not np.all(np.isfinite(mono)):
             raise ValueError("empty, NaN or infinite samples")
     except (RuntimeError, ValueError, OSError) as error:
+        if strict:
+            raise ValueError(f"{path}: unreadable during decoding ({error}).") from error
         warnings.warn(f"{path}: unreadable during decoding, skipped ({error}).", SkippedAudioWarning, stacklevel=2)
         return np.zeros(0, np.float32)
     return mono
@@ -143,7 +149,8 @@ def from_manifest(manifest, preset, batch_size=16, training=True, seed=0, crop=N
         crop: `"random"`, `"center"` or `"start"`; default random when training,
             center otherwise.
         cache: keep decoded audio in memory (`True`) or in files at this path prefix.
-        strict: raise on the first unusable file instead of skipping it with a warning.
+        strict: raise on the first unusable file instead of skipping it with a warning
+            (files whose samples are NaN/inf raise when iteration reaches them).
         labels: label names in target order; default `preset.labels`.
         mix: when training, the probability that an example is mixed with the
             previous one of its batch (its level drawn between -12 and 0 dB, the sum
@@ -186,7 +193,8 @@ def from_manifest(manifest, preset, batch_size=16, training=True, seed=0, crop=N
             return tf.reduce_mean(audio, axis=1)
 
         def outside_graph_decode():
-            audio = tf.numpy_function(_decode_outside_graph, [path, preset.sample_rate], tf.float32, stateful=False)
+            audio = tf.numpy_function(_decode_outside_graph, [path, preset.sample_rate, strict], tf.float32,
+                                      stateful=False)
             return tf.reshape(audio, [-1])
 
         return index, tf.cond(graph_table[index], in_graph_decode, outside_graph_decode)
