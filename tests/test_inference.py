@@ -105,3 +105,25 @@ class TestFrames(TestCase):
         plain = keras.Model(inputs, inputs)
         with pytest.raises(ValueError, match="carries no preset"):
             mirzoo.predict(plain, np.zeros(100, "float32"), sample_rate=16000)
+
+
+@pytest.mark.parametrize("fixture", ["tagger", "frame_model"])
+def test_one_model_from_four_threads_gives_the_serial_results(fixture, request, tmp_path):
+    """Files of different lengths and rates, 3 rounds each, through one model from 4 threads at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = request.getfixturevalue(fixture)
+    paths = []
+    for i, (rate, seconds) in enumerate([(16000, 7.0), (22050, 11.5), (44100, 4.2), (8000, 9.0)]):
+        paths.append(str(tmp_path / f"{i}.flac"))
+        soundfile.write(paths[-1], harmonic_test_signal(rate, seconds, seed=i, channels=2), rate)
+
+    def rows(path):
+        result = mirzoo.predict(model, path)
+        return result.taggram if model.preset.task == "tagging" else result.activations
+
+    serial = [rows(path) for path in paths]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        concurrent = list(pool.map(rows, paths * 3))
+    for k, result in enumerate(concurrent):
+        np.testing.assert_array_equal(result, serial[k % len(paths)])

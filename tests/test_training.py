@@ -157,3 +157,26 @@ def test_sigkill_mid_training_resumes_and_never_leaves_a_broken_checkpoint(corpu
     final = checkpoints.read_state(out / "checkpoints")
     assert final["epoch"] == 8
     assert sorted(os.listdir(out / "checkpoints")) == sorted({"state.json", "best.weights.h5", final["last"]})
+
+
+def test_the_same_seed_twice_gives_identical_weights_and_another_seed_does_not(corpus, tmp_path):
+    """Once in this process, once through the CLI in a fresh one: bit for bit the same (CPU)."""
+    train_manifest, validation_manifest = corpus
+    arguments = dict(epochs=2, batch_size=8, seed=3, mix=0.5)
+
+    def in_process(name, **changes):
+        result = mirzoo.train("conv1d_tagger", train_manifest, tmp_path / name, validation_manifest=validation_manifest,
+                              verbose=0, **{**arguments, **changes})
+        return mirzoo.load(result.preset_dir).get_weights()
+
+    first = in_process("first")
+    cli = subprocess.run([sys.executable, "-m", "mirzoo", "train", "conv1d_tagger", "--train", train_manifest,
+                          "--validation", validation_manifest, "--out", str(tmp_path / "again"), "--epochs", "2",
+                          "--batch-size", "8", "--seed", "3", "--mix", "0.5", "--no-progress"],
+                         capture_output=True, text=True, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    assert cli.returncode == 0, cli.stderr[-3000:]
+    again = mirzoo.load(str(tmp_path / "again" / "preset")).get_weights()
+    for a, b in zip(first, again, strict=True):
+        np.testing.assert_array_equal(a, b)
+    other = in_process("other", seed=4)
+    assert any(not np.array_equal(a, b) for a, b in zip(first, other))
