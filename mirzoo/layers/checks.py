@@ -7,6 +7,9 @@ values, so they run only on eager calls; a compiled graph (`model.predict`,
 `mirzoo.audio` validates decoded audio before it reaches one.
 """
 
+import math
+import numbers
+
 import keras
 from keras import ops
 
@@ -99,6 +102,18 @@ def check_positive_int(name, value):
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
     return value
+
+
+def is_finite_number(value):
+    """True for a finite real number (Python or NumPy), False for bools, strings, None, NaN and ±inf."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_positive_number(name, value):
+    """Return `value` as a float, or raise a ValueError naming it unless it is a finite number > 0."""
+    if not is_finite_number(value) or value <= 0:
+        raise ValueError(f"`{name}` must be a finite number > 0. Received: {name}={value!r}")
+    return float(value)
 
 
 def check_choice(name, value, choices):

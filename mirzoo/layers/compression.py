@@ -6,7 +6,7 @@ import keras
 from keras import ops
 
 from mirzoo.layers.base import AudioLayer
-from mirzoo.layers.checks import check_choice
+from mirzoo.layers.checks import check_choice, check_positive_number
 
 LOG_BASES = ("e", "10")
 
@@ -27,9 +27,7 @@ class LogCompression(AudioLayer):
 
     def __init__(self, multiplier=1.0, base="e", **kwargs):
         super().__init__(**kwargs)
-        if not multiplier > 0:
-            raise ValueError(f"`multiplier` must be > 0. Received: multiplier={multiplier}")
-        self.multiplier = float(multiplier)
+        self.multiplier = check_positive_number("multiplier", multiplier)
         self.base = check_choice("base", str(base), LOG_BASES)
 
     def call(self, x):

@@ -1,9 +1,12 @@
 """Decibel scaling with a per-example dynamic range (librosa.power_to_db)."""
 
+import numbers
+
 import keras
 from keras import ops
 
 from mirzoo.layers.base import AudioLayer
+from mirzoo.layers.checks import check_positive_number, is_finite_number
 
 
 @keras.saving.register_keras_serializable(package="mirzoo")
@@ -32,18 +35,15 @@ class MagnitudeToDecibel(AudioLayer):
 
     def __init__(self, ref=1.0, amin=1e-10, top_db=80.0, power=2.0, **kwargs):
         super().__init__(**kwargs)
-        if ref != "max" and (isinstance(ref, str) or not ref > 0):
-            raise ValueError(f'`ref` must be a positive number or "max". Received: ref={ref!r}')
-        if not amin > 0:
-            raise ValueError(f"`amin` must be > 0. Received: amin={amin}")
-        if top_db is not None and not top_db > 0:
-            raise ValueError(f"`top_db` must be > 0 dB or None. Received: top_db={top_db}")
-        if not power > 0:
-            raise ValueError(f"`power` must be > 0. Received: power={power}")
+        if ref != "max" and not (is_finite_number(ref) and ref > 0):
+            raise ValueError(f'`ref` must be a finite number > 0 or "max". Received: ref={ref!r}')
+        # top_db=inf is allowed: it keeps everything, as None does.
+        if top_db is not None and (isinstance(top_db, bool) or not isinstance(top_db, numbers.Real) or not top_db > 0):
+            raise ValueError(f"`top_db` must be a number of dB > 0, or None. Received: top_db={top_db!r}")
         self.ref = ref if ref == "max" else float(ref)
-        self.amin = float(amin)
+        self.amin = check_positive_number("amin", amin)
         self.top_db = None if top_db is None else float(top_db)
-        self.power = float(power)
+        self.power = check_positive_number("power", power)
 
     def call(self, x):
         scale = 20.0 / self.power

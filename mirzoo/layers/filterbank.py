@@ -1,12 +1,16 @@
 """Project spectrogram bins onto a filterbank (mel, log-frequency, chroma or custom)."""
 
+import inspect
+import math
+import numbers
+
 import keras
 import numpy as np
 from keras import ops
 
 from mirzoo import dsp
 from mirzoo.layers.base import AudioLayer
-from mirzoo.layers.checks import check_choice, check_positive_int, check_spectrogram
+from mirzoo.layers.checks import check_choice, check_positive_int, check_positive_number, check_spectrogram
 
 FILTERBANK_KINDS = ("mel", "log", "chroma", "custom")
 _BUILDERS = {
@@ -30,7 +34,29 @@ def build_filterbank(kind, sample_rate=None, n_fft=None, filterbank_kwargs=None,
         raise ValueError(f'`matrix` is only used with kind="custom". Received kind={kind!r} and a matrix.')
     if sample_rate is None or n_fft is None:
         raise ValueError(f"kind={kind!r} needs `sample_rate` (Hz) and `n_fft` (samples).")
-    return _BUILDERS[kind](sample_rate, check_positive_int("n_fft", n_fft), **(filterbank_kwargs or {}))
+    check_positive_number("sample_rate", sample_rate)
+    check_positive_int("n_fft", n_fft)
+    builder = _BUILDERS[kind]
+    filterbank_kwargs = filterbank_kwargs or {}
+    accepted = [name for name in inspect.signature(builder).parameters if name not in ("sample_rate", "n_fft")]
+    unknown = sorted(set(filterbank_kwargs) - set(accepted))
+    if unknown:
+        raise ValueError(
+            f"`filterbank_kwargs` for kind={kind!r} accepts {accepted}. Received unknown keys {unknown} "
+            f"in filterbank_kwargs={filterbank_kwargs!r}"
+        )
+    # A NaN or infinite frequency passes the builders' range checks and fills the matrix with NaN.
+    # `norm` is exempt: it is a name or, for chroma, a norm order that may be np.inf.
+    for name, value in filterbank_kwargs.items():
+        if name != "norm" and isinstance(value, numbers.Real) and not math.isfinite(value):
+            raise ValueError(f"`{name}` must be a finite number. Received: {name}={value!r}")
+    matrix = builder(sample_rate, n_fft, **filterbank_kwargs)
+    if not np.all(np.isfinite(matrix)):
+        raise ValueError(
+            f"The {kind!r} filterbank for sample_rate={sample_rate}, n_fft={n_fft} and "
+            f"filterbank_kwargs={filterbank_kwargs!r} has non-finite weights; check those parameters' ranges."
+        )
+    return matrix
 
 
 @keras.saving.register_keras_serializable(package="mirzoo")

@@ -3,7 +3,7 @@
 import keras
 
 from mirzoo.layers.base import AudioLayer
-from mirzoo.layers.checks import check_choice
+from mirzoo.layers.checks import check_choice, check_positive_number
 from mirzoo.layers.compression import LogCompression
 from mirzoo.layers.decibel import MagnitudeToDecibel
 from mirzoo.layers.filterbank import ApplyFilterbank
@@ -73,6 +73,8 @@ class SpectrogramFrontEnd(AudioLayer):
             self.compression = MagnitudeToDecibel(ref, amin, top_db, power, name="compression", dtype=self.dtype_policy)
         elif compression in ("log", "log10"):
             base = "e" if compression == "log" else "10"
+            # Checked here so that the error names this layer's parameter, not LogCompression's `multiplier`.
+            check_positive_number("log_multiplier", log_multiplier)
             self.compression = LogCompression(log_multiplier, base, name="compression", dtype=self.dtype_policy)
         else:
             self.compression = None

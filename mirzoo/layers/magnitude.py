@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from mirzoo.layers.base import AudioLayer
-from mirzoo.layers.checks import check_spectrogram
+from mirzoo.layers.checks import check_positive_number, check_spectrogram
 
 
 @keras.saving.register_keras_serializable(package="mirzoo")
@@ -24,9 +24,7 @@ class Magnitude(AudioLayer):
 
     def __init__(self, power=1.0, **kwargs):
         super().__init__(**kwargs)
-        if not power > 0:
-            raise ValueError(f"`power` must be > 0. Received: power={power}")
-        self.power = float(power)
+        self.power = check_positive_number("power", power)
 
     def call(self, inputs):
         if not isinstance(inputs, (tuple, list)) or len(inputs) != 2:
