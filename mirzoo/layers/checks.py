@@ -11,6 +11,7 @@ import math
 import numbers
 
 import keras
+import numpy as np
 from keras import ops
 
 
@@ -98,10 +99,10 @@ def check_spectrogram(x, layer_name, bins=None):
 
 
 def check_positive_int(name, value):
-    """Return `value` as an int, or raise a ValueError naming it."""
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    """Return `value` as an int (Python or NumPy integers), or raise a ValueError naming it."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
-    return value
+    return int(value)
 
 
 def is_finite_number(value):

@@ -3,7 +3,7 @@
 import keras
 
 from mirzoo.layers.base import AudioLayer
-from mirzoo.layers.checks import check_choice, check_positive_number
+from mirzoo.layers.checks import check_choice, check_positive_int, check_positive_number
 from mirzoo.layers.compression import LogCompression
 from mirzoo.layers.decibel import MagnitudeToDecibel
 from mirzoo.layers.filterbank import ApplyFilterbank
@@ -183,7 +183,8 @@ class MelSpectrogram(SpectrogramFrontEnd):
         trainable_filterbank=False,
         **kwargs,
     ):
-        self.n_mels, self.f_min, self.f_max, self.htk, self.norm = n_mels, f_min, f_max, htk, norm
+        self.n_mels = check_positive_int("n_mels", n_mels)
+        self.f_min, self.f_max, self.htk, self.norm = f_min, f_max, htk, norm
         super().__init__(
             sample_rate,
             n_fft,

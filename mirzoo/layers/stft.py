@@ -59,7 +59,7 @@ class STFT(AudioLayer):
     ):
         super().__init__(**kwargs)
         self.n_fft = check_positive_int("n_fft", n_fft)
-        self.win_length = n_fft if win_length is None else check_positive_int("win_length", win_length)
+        self.win_length = self.n_fft if win_length is None else check_positive_int("win_length", win_length)
         if self.win_length > n_fft:
             raise ValueError(
                 f"`win_length` must not exceed `n_fft`. Received: win_length={win_length}, n_fft={n_fft}"

@@ -73,3 +73,14 @@ def test_spectrogram_with_wrong_rank():
 def test_invalid_parameters_fail_at_construction(kwargs, message):
     with pytest.raises(ValueError, match=message):
         MelSpectrogram(**{**FRONTEND, **kwargs})
+
+
+def test_numpy_integers_are_accepted_and_stored_as_python_ints():
+    import json
+
+    layer = MelSpectrogram(sample_rate=16000, n_fft=np.int64(512), hop_length=np.int32(128),
+                           n_mels=np.int16(40))
+    config = layer.get_config()
+    assert json.loads(json.dumps(config))["n_fft"] == 512 and type(config["hop_length"]) is int
+    with pytest.raises(ValueError, match="n_mels.*positive integer"):
+        MelSpectrogram(sample_rate=16000, n_mels=np.bool_(True))
