@@ -115,7 +115,8 @@ def rest_server(served):
 
 
 def clips():
-    return np.stack([harmonic_test_signal(16000, 2.0, seed=s) for s in (0, 1)])
+    # One whole window of the 3 s tagger: the SavedModel pads shorter clips to one, model.predict would not.
+    return np.stack([harmonic_test_signal(16000, 3.0, seed=s) for s in (0, 1)])
 
 
 def wav_file(audio):
