@@ -20,9 +20,9 @@ train() {  # arch task epochs batch crop-seconds learning-rate mix
 }
 
 train conv1d_tagger tags 60 32 3 0.001 0.5
-train crnn_tagger tags 14 16 6 0.001 0.5
-train bilstm_singing_voice voice 10 16 10 0.002 0.3
-train conv2d_singing_voice voice 6 16 3 0.001 0.3
-train dnn_chroma chroma 12 16 15 0.0005 0
+train crnn_tagger tags 12 16 6 0.001 0.5
+train bilstm_singing_voice voice 8 16 10 0.002 0.3
+train conv2d_singing_voice voice 4 16 3 0.001 0.3
+train dnn_chroma chroma 8 16 15 0.0005 0
 
 python scripts/publish_weights.py "$RUNS"

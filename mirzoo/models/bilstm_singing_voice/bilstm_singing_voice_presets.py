@@ -14,17 +14,17 @@ PRESETS = (
         frontend=dict(FRONTEND),
         arch_config=dict(units=(30, 20, 40), dropout=0.2),
         weights=WeightsFile(
-            "bilstm_singing_voice.weights.h5", "e9a7ef5b06c7d7ff340bc5a1a51ffe61202674587a92ffea1dfa026ee3c87836"
+            "bilstm_singing_voice.weights.h5", "746390729d03814e61e46369ca966443467cadb27b710f6f02fff5c5122a44cc"
         ),
         metrics={
-            "heldout_soundfont_f_measure": 0.421,
-            "heldout_soundfont_roc_auc": 0.82,
-            "heldout_soundfont_sung_clips_f_measure": 0.446,
-            "heldout_soundfont_twins_voice_fraction": 0.022,
-            "test_f_measure": 0.343,
-            "test_roc_auc": 0.767,
-            "test_sung_clips_f_measure": 0.362,
-            "test_twins_voice_fraction": 0.024,
+            "heldout_soundfont_f_measure": 0.505,
+            "heldout_soundfont_roc_auc": 0.832,
+            "heldout_soundfont_sung_clips_f_measure": 0.545,
+            "heldout_soundfont_twins_voice_fraction": 0.038,
+            "test_f_measure": 0.481,
+            "test_roc_auc": 0.816,
+            "test_sung_clips_f_measure": 0.506,
+            "test_twins_voice_fraction": 0.017,
         },
         license="MIT",
         paper="S. Leglaive, R. Hennequin and R. Badeau, 'Singing voice detection with deep recurrent neural "

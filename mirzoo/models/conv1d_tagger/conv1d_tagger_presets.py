@@ -13,13 +13,13 @@ PRESETS = (
         frontend=dict(kind="mel", n_fft=1024, hop_length=512, n_mels=128, compression="db", top_db=80.0),
         arch_config=dict(filters=32, kernel_size=8, pool_size=4, units=100, dropout=0.3),
         weights=WeightsFile(
-            "conv1d_tagger.weights.h5", "cd2c40bf4ab4027ec1e48ea5c694b553e337c2de2180c7f4f1e02eb72c04cbd6"
+            "conv1d_tagger.weights.h5", "6004d03376d2a95e9123f90a2247581be01bdc4e58a0d93e2f1f55e2bb2edd6f"
         ),
         metrics={
-            "heldout_soundfont_macro_pr_auc": 0.411,
-            "heldout_soundfont_macro_roc_auc": 0.67,
-            "test_macro_pr_auc": 0.6,
-            "test_macro_roc_auc": 0.791,
+            "heldout_soundfont_macro_pr_auc": 0.485,
+            "heldout_soundfont_macro_roc_auc": 0.711,
+            "test_macro_pr_auc": 0.504,
+            "test_macro_roc_auc": 0.723,
         },
         license="MIT",
         paper="S. Dieleman and B. Schrauwen, 'End-to-end learning for music audio', ICASSP 2014 "

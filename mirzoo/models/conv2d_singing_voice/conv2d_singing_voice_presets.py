@@ -17,15 +17,15 @@ PRESETS = (
         frontend=dict(FRONTEND),
         arch_config=dict(filters=(64, 32, 128, 64), units=(256, 64), pool_size=3, leak=0.01, dropout=0.5),
         weights=WeightsFile(
-            "conv2d_singing_voice.weights.h5", "61a488ed96793290b59b8f10b00bd99b5ff215b6c9f724f7f499cade472ffdfa"
+            "conv2d_singing_voice.weights.h5", "77eddbc19260348b8acf94c54a1aed7e645a04bd580f3467a8289919a5fb9685"
         ),
         metrics={
             "heldout_soundfont_f_measure": 0.0,
-            "heldout_soundfont_roc_auc": 0.682,
+            "heldout_soundfont_roc_auc": 0.678,
             "heldout_soundfont_sung_clips_f_measure": 0.0,
             "heldout_soundfont_twins_voice_fraction": 0.0,
             "test_f_measure": 0.0,
-            "test_roc_auc": 0.648,
+            "test_roc_auc": 0.666,
             "test_sung_clips_f_measure": 0.0,
             "test_twins_voice_fraction": 0.0,
         },

@@ -14,13 +14,13 @@ PRESETS = (
         arch_config=dict(filters=(64, 128, 128, 128), pools=((2, 2), (3, 3), (4, 4), (4, 4)), gru_units=(32, 32),
                          dropout=0.1),
         weights=WeightsFile(
-            "crnn_tagger.weights.h5", "0fe59e9674ec01ac9a64a6c52e1a0dd94c75a6d5f3784a67bf436e33ee1d84fb"
+            "crnn_tagger.weights.h5", "a2407609cd1b16ce9d38e66d61f9985e3a60fbfe43b8c90cf2d6dd1a875b95e1"
         ),
         metrics={
-            "heldout_soundfont_macro_pr_auc": 0.468,
-            "heldout_soundfont_macro_roc_auc": 0.724,
-            "test_macro_pr_auc": 0.535,
-            "test_macro_roc_auc": 0.761,
+            "heldout_soundfont_macro_pr_auc": 0.449,
+            "heldout_soundfont_macro_roc_auc": 0.709,
+            "test_macro_pr_auc": 0.447,
+            "test_macro_roc_auc": 0.697,
         },
         license="MIT",
         paper="K. Choi, G. Fazekas, M. Sandler and K. Cho, 'Convolutional recurrent neural networks for music "

@@ -14,21 +14,21 @@ PRESETS = (
                       f_max=5500.0, norm="sum", compression="log"),
         arch_config=dict(context=7, units=512, n_hidden=3, dropout=0.3),
         weights=WeightsFile(
-            "dnn_chroma.weights.h5", "ff651ff93a4cd2f36edc13b802b751e3ba5d230f55f56e589b46cbd0257bfd15"
+            "dnn_chroma.weights.h5", "abc10978819092051baa7af3ee53d5a02dc4a0cd9acac66961a540ad48de0494"
         ),
         metrics={
-            "heldout_soundfont_chroma_cqt_cosine": 0.757,
-            "heldout_soundfont_chroma_cqt_f_measure": 0.613,
-            "heldout_soundfont_chroma_stft_cosine": 0.738,
+            "heldout_soundfont_chroma_cqt_cosine": 0.761,
+            "heldout_soundfont_chroma_cqt_f_measure": 0.62,
+            "heldout_soundfont_chroma_stft_cosine": 0.737,
             "heldout_soundfont_chroma_stft_f_measure": 0.609,
-            "heldout_soundfont_cosine": 0.932,
-            "heldout_soundfont_f_measure": 0.909,
-            "test_chroma_cqt_cosine": 0.757,
-            "test_chroma_cqt_f_measure": 0.607,
-            "test_chroma_stft_cosine": 0.706,
-            "test_chroma_stft_f_measure": 0.58,
-            "test_cosine": 0.921,
-            "test_f_measure": 0.894,
+            "heldout_soundfont_cosine": 0.93,
+            "heldout_soundfont_f_measure": 0.907,
+            "test_chroma_cqt_cosine": 0.776,
+            "test_chroma_cqt_f_measure": 0.644,
+            "test_chroma_stft_cosine": 0.739,
+            "test_chroma_stft_f_measure": 0.621,
+            "test_cosine": 0.928,
+            "test_f_measure": 0.905,
         },
         license="MIT",
         paper="F. Korzeniowski and G. Widmer, 'Feature learning for chord recognition: the deep chroma extractor', "
