@@ -54,23 +54,30 @@ def reported_metrics(roc_auc, pr_auc, checkpoint):
                       "not measured by mirzoo"}
 
 
-def musicnn_preset(dataset, labels, metrics):
+def ported_preset(arch, dataset, labels, metrics, arch_config, notes):
+    """A musicnn 0.1.0 port's preset: the input contract (rate, patch length, front end) the ports share."""
     return PresetConfig(
-        name=f"musicnn.{dataset.lower()}",
-        arch="musicnn",
+        name=f"{arch}.{dataset.lower()}",
+        arch=arch,
         task="tagging",
         sample_rate=SAMPLE_RATE,
         clip_seconds=PATCH_FRAMES * HOP_LENGTH / SAMPLE_RATE,
         frame_rate=None,
         labels=labels,
         frontend=dict(FRONTEND),
-        arch_config=dict(patch_frames=PATCH_FRAMES, timbral_filters=204, temporal_filters=51, midend_filters=64,
-                         backend_units=200, dropout=0.5),
+        arch_config=dict(patch_frames=PATCH_FRAMES, **arch_config),
         metrics=metrics,
         license=LICENSE,
         paper=PAPER,
-        notes=PORT_NOTES.format(checkpoint=f"{dataset}_musicnn"),
+        notes=notes,
     )
+
+
+def musicnn_preset(dataset, labels, metrics):
+    return ported_preset("musicnn", dataset, labels, metrics,
+                         dict(timbral_filters=204, temporal_filters=51, midend_filters=64, backend_units=200,
+                              dropout=0.5),
+                         PORT_NOTES.format(checkpoint=f"{dataset}_musicnn"))
 
 
 PRESETS = (
