@@ -68,7 +68,7 @@ class TaggingResult:
     duration: float
 
     def top(self, k=5):
-        """The `k` best `(label, score)` pairs, best first."""
+        """The `k` best `(label, score)` pairs, best first; equal scores keep label order."""
         return _top(self.labels, self.scores, k)
 
     def to_dict(self):
@@ -105,7 +105,7 @@ class FramesResult:
         return self.activations.mean(axis=0)
 
     def top(self, k=5):
-        """The `k` labels with the highest mean activation, as `(label, score)` pairs."""
+        """The `k` labels with the highest mean activation, as `(label, score)` pairs; ties keep label order."""
         return _top(self.labels, self.scores, k)
 
     def to_dict(self):
