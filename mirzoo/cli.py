@@ -182,7 +182,8 @@ def corpus_command(args):
     from mirzoo.data.synth.build import build_corpus
 
     recipe = build_corpus(args.out, n_songs=args.songs, seconds=args.seconds, sung_fraction=args.sung_fraction,
-                          seed=args.seed, processes=args.processes, progress=args.progress)
+                          seed=args.seed, processes=args.processes, progress=args.progress, n_works=args.works,
+                          midi_cache=args.midi_cache)
     print(json.dumps(recipe))
     return 0
 
@@ -275,13 +276,17 @@ def build_parser():
     building = corpus_commands.add_parser(
         "build", help="render generated songs with labels and manifests",
         description="Render generated songs (FluidSynth; sung melodies by Festival + WORLD, with instrumental "
-                    "twins) to FLAC with tag, chroma and voice labels, and write per-task, per-split manifests. "
+                    "twins) and excerpts of the music21 corpus's multi-part works to FLAC with tag, chroma and voice "
+                    "labels, and write per-task, per-split manifests. "
                     "Install the system packages first: scripts/install_corpus_deps.sh.",
     )
     building.add_argument("out", help="output folder")
     building.add_argument("--songs", type=int, default=1000)
     building.add_argument("--seconds", type=float, default=15.0)
     building.add_argument("--sung-fraction", type=float, default=0.3)
+    building.add_argument("--works", type=int, default=0,
+                          help="excerpts of music21 works (Bach, Monteverdi, Palestrina, trecento), one per work")
+    building.add_argument("--midi-cache", metavar="DIR", help="the works' MIDI cache (default: OUT/midi)")
     building.add_argument("--seed", type=int, default=0)
     building.add_argument("--processes", type=int, default=2)
     building.add_argument("--no-progress", dest="progress", action="store_false")

@@ -3,7 +3,8 @@
 # FluidSynth with four General MIDI soundfonts (FluidR3, Csound's GM bank and an OPL3 FM bank for
 # training; TimGM6mb held out),
 # Festival's singing mode with the kal diphone voice, and on PyPI
-# pyfluidsynth (in-process rendering) and pyworld (vocal variety; builds with gcc). wesnoth-1.16-music
+# pyfluidsynth (in-process rendering), pyworld (vocal variety; builds with gcc), music21 (its corpus of
+# multi-part works, parsed once) and mido (reading the works' MIDI cache). wesnoth-1.16-music
 # (GPL-2+ orchestral tracks) is read by benchmarks/evaluate.py --real-music, never copied.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
@@ -13,4 +14,4 @@ $SUDO apt-get update
 $SUDO apt-get install -y --no-install-recommends \
     fluidsynth libfluidsynth3 fluid-soundfont-gm csound-soundfont opl3-soundfont timgm6mb-soundfont \
     festival festvox-kallpc16k build-essential wesnoth-1.16-music
-python -m pip install --quiet "pyfluidsynth>=1.3.3" "pyworld>=0.3.4"
+python -m pip install --quiet "pyfluidsynth>=1.3.3" "pyworld>=0.3.4" "music21>=9.1" "mido>=1.3"

@@ -5,15 +5,17 @@ Layout of the output folder:
     audio/<clip>.flac                 22.05 kHz mono, 16-bit
     labels/<clip>.chroma.npy          (frames, 12) at 100 fps
     labels/<clip>.voice.npy           (frames, 1) at 100 fps
+    midi/                             the music21 works' MIDI cache (`n_works > 0`)
     tags_<split>.csv                  tagging manifests (12 instrument families)
     chroma_<split>.csv, voice_<split>.csv   frame manifests
     corpus.json                       the recipe: arguments, counts, soundfonts
 
-Splits are by song (a sung clip and its instrumental twin share one): `test` when
-md5(song) % 100 < 10, `validation` when < 20, else `train`. Every part of a song is
-played by a soundfont drawn from `TRAIN_SOUNDFONTS` (three independent timbre sets).
-The test songs are also rendered with the held-out soundfont, which training never
-hears (`*_test_heldout.csv`).
+Clips are `song<i>` (generated songs; `_sung` and `_twin` for a sung one and its instrumental
+twin) and `work<i>` (an excerpt of a music21 work, `scores`). Splits are by source piece (a sung
+clip and its twin share one): `test` when md5(song or work) % 100 < 10, `validation` when < 20,
+else `train`. Every part of a clip is played by a soundfont drawn from `TRAIN_SOUNDFONTS`
+(three independent timbre sets). The test clips are also rendered with the held-out
+soundfont, which training never hears (`*_test_heldout.csv`).
 """
 
 import functools
@@ -27,6 +29,7 @@ import soundfile
 
 from mirzoo.data.manifest import ManifestEntry, write_manifest
 from mirzoo.data.synth import labels as labelling
+from mirzoo.data.synth import scores
 from mirzoo.data.synth.render import render
 from mirzoo.data.synth.sing import sing
 from mirzoo.data.synth.songs import generate_song, instrumental_twin
@@ -39,8 +42,9 @@ TRAIN_SOUNDFONTS = (f"{SOUNDFONTS}/FluidR3_GM.sf2", f"{SOUNDFONTS}/sf_GMbank.sf2
 HELDOUT_SOUNDFONT = f"{SOUNDFONTS}/TimGM6mb.sf2"
 
 
-def split_of(song_index):
-    bucket = int(hashlib.md5(f"song-{song_index}".encode()).hexdigest(), 16) % 100
+def split_of(group):
+    """"train", "validation" or "test" for a source piece (`"song-12"`, `"work-bach/bwv10.7.mxl"`)."""
+    bucket = int(hashlib.md5(group.encode()).hexdigest(), 16) % 100
     return "test" if bucket < 10 else "validation" if bucket < 20 else "train"
 
 
@@ -73,37 +77,96 @@ def _write_clip(directory, clip, song, audio, sung_f0, rng, equalise):
     return {"audio": path, "tags": labelling.tags(song, sung_f0), "chroma": chroma_path, "voice": voice_path}
 
 
+def _render_clips(directory, name, song, split, rng, voice=None, f0=None, twin=None):
+    """Render `song` (mixed with a sung `voice`, and its instrumental `twin`) with a training soundfont per part,
+    and test songs again with the held-out soundfont: a list of (variant, clip)."""
+    part_fonts = [str(rng.choice(TRAIN_SOUNDFONTS)) for _ in song.parts]
+    fonts = [("", part_fonts)] + ([("heldout", HELDOUT_SOUNDFONT)] if split == "test" else [])
+    clips = []
+    for variant, font in fonts:
+        equalise = split == "train"
+        stem = name + (f"_{variant}" if variant else "")
+        instruments = render(song, font, SAMPLE_RATE)
+        clips.append((variant, _write_clip(directory, stem + ("_sung" if voice is not None else ""), song,
+                                           _mix(instruments, voice, rng), f0, rng, equalise)))
+        if twin is not None:  # the same accompaniment and soundfonts, the melody on an instrument
+            clips.append((variant, _write_clip(directory, stem + "_twin", twin, render(twin, font, SAMPLE_RATE),
+                                               None, rng, equalise)))
+    return clips
+
+
 def _render_song(index, directory, seconds, sung_fraction, seed):
-    """All clips of one song: (split, clips), each clip a dict of paths and tags."""
+    """All clips of one generated song: (split, clips), each clip a dict of paths and tags."""
     song_seed = seed * 1_000_003 + index
     rng = np.random.default_rng(song_seed)
     sung = rng.random() < sung_fraction
     song = generate_song(song_seed, seconds, sung=sung)
-    split = split_of(index)
-    part_fonts = [str(rng.choice(TRAIN_SOUNDFONTS)) for _ in song.parts]
-    fonts = [("", part_fonts)] + ([("heldout", HELDOUT_SOUNDFONT)] if split == "test" else [])
-    voice, f0 = None, None
+    split = split_of(f"song-{index}")
+    voice, f0, twin = None, None, None
     if sung:
         melody = next(part for part in song.parts if part.sung)
         voice, f0 = sing(melody.notes, song.tempo, song_seed, SAMPLE_RATE, seconds)
-    clips = []
-    for variant, font in fonts:
-        equalise = split == "train"
-        name = f"song{index:05d}" + (f"_{variant}" if variant else "")
-        instruments = render(song, font, SAMPLE_RATE)
-        clips.append((variant, _write_clip(directory, name + ("_sung" if sung else ""), song,
-                                           _mix(instruments, voice, rng), f0, rng, equalise)))
-        if sung:  # the instrumental twin: the melody on an instrument, same accompaniment and soundfonts
-            twin = instrumental_twin(song, song_seed + 1)
-            clips.append((variant, _write_clip(directory, name + "_twin", twin, render(twin, font, SAMPLE_RATE),
-                                               None, rng, equalise)))
-    return split, clips
+        twin = instrumental_twin(song, song_seed + 1)
+    return split, _render_clips(directory, f"song{index:05d}", song, split, rng, voice, f0, twin)
 
 
-def build_corpus(directory, n_songs=1000, seconds=15.0, sung_fraction=0.3, seed=0, processes=2, progress=True):
-    """Render `n_songs` generated songs (sung ones with their twins) and write the manifests.
+def _work_excerpt(item, seconds, seed, midi_cache):
+    """The excerpt (a Song) of one music21 work, or `None` for a work that is not polyphony or has no note in
+    its excerpt."""
+    index, work = item
+    path = scores.cached_midi(work, midi_cache)
+    if path is None:
+        return None
+    song = scores.excerpt(scores.read_parts(path), _work_seed(seed, index), seconds)
+    return song if song.parts else None
 
-    Deterministic in `seed` (the same arguments give the same audio and labels).
+
+def _work_seed(seed, index):
+    return int(hashlib.md5(f"work-{seed}-{index}".encode()).hexdigest(), 16) % 2**32
+
+
+def _render_work(item, directory, seconds, seed, midi_cache):
+    """All clips of one excerpt of a music21 work: (split, clips)."""
+    index, work = item
+    song = _work_excerpt(item, seconds, seed, midi_cache)
+    split = split_of(f"work-{work}")
+    rng = np.random.default_rng(_work_seed(seed, index))
+    return split, _render_clips(directory, f"work{index:05d}", song, split, rng)
+
+
+def _usable_works(pool, processes, n_works, seconds, seed, midi_cache):
+    """The first `n_works` (index, work) of a seeded order of the music21 works whose excerpt has notes."""
+    candidates = scores.list_works()
+    order = [(int(i), candidates[i]) for i in np.random.default_rng(seed).permutation(len(candidates))]
+    check = functools.partial(_work_excerpt, seconds=seconds, seed=seed, midi_cache=midi_cache)
+    usable, batch = [], 8 * processes
+    for start in range(0, len(order), batch):  # whole batches: no parse is cut off half-way
+        chunk = order[start : start + batch]
+        usable += [item for item, song in zip(chunk, pool.map(check, chunk)) if song is not None]
+        if len(usable) >= n_works:
+            return usable[:n_works]
+    raise ValueError(f"The music21 corpus has {len(usable)} usable works; {n_works} were asked for.")
+
+
+def build_corpus(directory, n_songs=1000, seconds=15.0, sung_fraction=0.3, seed=0, processes=2, progress=True,
+                 n_works=0, midi_cache=None):
+    """Render `n_songs` generated songs (sung ones with their twins) and `n_works` excerpts of music21 works,
+    and write the manifests.
+
+    Deterministic in `seed` (the same arguments and music21 version give the same audio and labels).
+
+    Args:
+        directory: output folder (layout above).
+        n_songs: generated songs.
+        seconds: length of every clip.
+        sung_fraction: probability that a generated song's melody is sung.
+        seed: the corpus's identity.
+        processes: rendering processes.
+        progress: show progress bars.
+        n_works: excerpts of the music21 corpus's multi-part works, one per work, taken in a
+            seeded order (works with fewer than two parts are passed over; see `scores`).
+        midi_cache: folder of the works' MIDI cache (default `directory/midi`); the first
+            build parses each work with music21 (about 1 CPU-s a work), later builds reuse it.
 
     Returns:
         The recipe dictionary also written to `corpus.json`.
@@ -112,14 +175,28 @@ def build_corpus(directory, n_songs=1000, seconds=15.0, sung_fraction=0.3, seed=
 
     os.makedirs(os.path.join(directory, "audio"), exist_ok=True)
     os.makedirs(os.path.join(directory, "labels"), exist_ok=True)
-    work = functools.partial(_render_song, directory=directory, seconds=seconds, sung_fraction=sung_fraction,
-                             seed=seed)
+    render_song = functools.partial(_render_song, directory=directory, seconds=seconds, sung_fraction=sung_fraction,
+                                    seed=seed)
     manifests = {}
+
+    def add(split, clips):
+        for variant, clip in clips:
+            manifests.setdefault(split + ("_heldout" if variant else ""), []).append(clip)
+
+    works = {}
     with multiprocessing.get_context("spawn").Pool(processes) as pool:
-        for split, clips in tqdm(pool.imap(work, range(n_songs)), total=n_songs, unit="song", disable=not progress):
-            for variant, clip in clips:
-                key = split + ("_heldout" if variant else "")
-                manifests.setdefault(key, []).append(clip)
+        for split, clips in tqdm(pool.imap(render_song, range(n_songs)), total=n_songs, unit="song",
+                                 disable=not progress):
+            add(split, clips)
+        if n_works:
+            midi_cache = midi_cache or os.path.join(directory, "midi")
+            chosen = _usable_works(pool, processes, n_works, seconds, seed, midi_cache)
+            works = {f"work{index:05d}": work for index, work in chosen}
+            render_work = functools.partial(_render_work, directory=directory, seconds=seconds, seed=seed,
+                                            midi_cache=midi_cache)
+            for split, clips in tqdm(pool.imap(render_work, chosen), total=n_works, unit="work",
+                                     disable=not progress):
+                add(split, clips)
     counts = {}
     for key, clips in sorted(manifests.items()):
         counts[key] = len(clips)
@@ -128,9 +205,14 @@ def build_corpus(directory, n_songs=1000, seconds=15.0, sung_fraction=0.3, seed=
         for task in ("chroma", "voice"):
             write_manifest([ManifestEntry(c["audio"], frame_labels=c[task], frame_rate=labelling.LABEL_FRAME_RATE)
                             for c in clips], os.path.join(directory, f"{task}_{key}.csv"))
-    recipe = {"n_songs": n_songs, "seconds": seconds, "sung_fraction": sung_fraction, "seed": seed,
-              "sample_rate": SAMPLE_RATE, "train_soundfonts": [os.path.basename(f) for f in TRAIN_SOUNDFONTS],
+    recipe = {"n_songs": n_songs, "n_works": n_works, "seconds": seconds, "sung_fraction": sung_fraction,
+              "seed": seed, "sample_rate": SAMPLE_RATE,
+              "train_soundfonts": [os.path.basename(f) for f in TRAIN_SOUNDFONTS],
               "heldout_soundfont": os.path.basename(HELDOUT_SOUNDFONT), "clips": counts}
+    if n_works:
+        from music21 import VERSION_STR
+
+        recipe.update(music21=VERSION_STR, composers=list(scores.COMPOSERS), works=works)
     with open(os.path.join(directory, "corpus.json"), "w", encoding="utf-8") as handle:
         json.dump(recipe, handle, indent=2)
     return recipe

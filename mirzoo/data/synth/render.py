@@ -4,6 +4,7 @@ import numpy as np
 
 DRUM_CHANNEL = 9
 DRUM_BANK = 128
+MELODIC_CHANNELS = 15  # 16 MIDI channels less the drum channel
 
 
 def render(song, soundfonts, sample_rate=22050, skip_sung=True):
@@ -29,6 +30,9 @@ def render(song, soundfonts, sample_rate=22050, skip_sung=True):
         soundfonts = [soundfonts] * len(song.parts)
     if len(soundfonts) != len(song.parts):
         raise ValueError(f"{len(soundfonts)} soundfonts for {len(song.parts)} parts.")
+    melodic = sum(not part.is_drum and not (part.sung and skip_sung) for part in song.parts)
+    if melodic > MELODIC_CHANNELS:
+        raise ValueError(f"{melodic} melodic parts; FluidSynth has {MELODIC_CHANNELS} melodic channels.")
     synth = fluidsynth.Synth(samplerate=float(sample_rate), gain=0.5)
     # No reverb or chorus: note-off must end the sound about when the labels say.
     synth.setting("synth.reverb.active", 0)

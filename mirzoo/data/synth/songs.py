@@ -55,10 +55,13 @@ class Part:
 
 @dataclasses.dataclass
 class Song:
+    """A clip's notes. `tempo` (beats per minute), `key` (tonic pitch class) and `minor` are
+    `None` for excerpts of corpus works, which do not track them."""
+
     seed: int
-    tempo: float
-    key: int
-    minor: bool
+    tempo: float | None
+    key: int | None
+    minor: bool | None
     parts: list
     seconds: float
 

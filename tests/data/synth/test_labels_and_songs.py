@@ -59,10 +59,13 @@ def test_songs_are_deterministic_and_twins_lose_the_voice():
     assert all(n.end <= first.seconds for p in first.parts for n in p.notes)
 
 
-def test_splits_are_by_song_and_roughly_ten_ten_eighty():
-    splits = [split_of(i) for i in range(2000)]
-    assert splits == [split_of(i) for i in range(2000)]
+def test_splits_are_by_source_piece_and_roughly_ten_ten_eighty():
+    splits = [split_of(f"song-{i}") for i in range(2000)]
+    assert splits == [split_of(f"song-{i}") for i in range(2000)]
     assert 0.07 < splits.count("test") / 2000 < 0.13 and 0.07 < splits.count("validation") / 2000 < 0.13
+    # md5(piece) % 100 is 5, 15, 50 and 78 for these (hashlib): test below 10, validation below 20.
+    assert [split_of(g) for g in ("song-0", "song-2", "song-1", "work-bach/bwv10.7.mxl")] == [
+        "test", "validation", "train", "train"]
 
 
 def _require_soundfonts():
@@ -98,3 +101,6 @@ def test_each_part_plays_on_its_own_soundfont_and_rendering_is_reproducible():
     assert np.abs(first - render(two_parts, [csound, fm])).max() > 0.01  # part "a"'s soundfont changed its timbre
     with pytest.raises(ValueError, match="3 soundfonts for 2 parts"):
         render(two_parts, [fluid, fm, csound])
+    sixteen = song(*[Part(str(i), 0, [Note(60, 0.0, 1.0, 90)]) for i in range(16)])
+    with pytest.raises(ValueError, match="16 melodic parts; FluidSynth has 15 melodic channels"):
+        render(sixteen, fluid)
