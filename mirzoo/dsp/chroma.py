@@ -10,7 +10,8 @@ _A_FROM_C = 9
 
 
 def _check_n_chroma(n_chroma):
-    if not isinstance(n_chroma, (int, np.integer)) or n_chroma < 12 or n_chroma % 12:
+    if isinstance(n_chroma, (bool, np.bool_)) or not isinstance(n_chroma, (int, np.integer)) or n_chroma < 12 \
+            or n_chroma % 12:
         raise ValueError(f"`n_chroma` must be a positive multiple of 12. Received: n_chroma={n_chroma!r}")
     return int(n_chroma)
 
@@ -41,6 +42,8 @@ def chroma_filterbank(sample_rate, n_fft, n_chroma=12, tuning=0.0, ctroct=5.0, o
     n_chroma = _check_n_chroma(n_chroma)
     if sample_rate <= 0:
         raise ValueError(f"`sample_rate` must be positive (Hz). Received: sample_rate={sample_rate}")
+    if octwidth is not None and not octwidth > 0:
+        raise ValueError(f"`octwidth` must be > 0 (octaves), or None. Received: octwidth={octwidth!r}")
     # Every bin of the full (two-sided) FFT but DC, in chroma units above A0 / 2^4.
     frequencies = np.arange(1, n_fft) * (float(sample_rate) / n_fft)
     a4 = _A440 * 2.0 ** (tuning / n_chroma)

@@ -65,8 +65,10 @@ def mel_filterbank(sample_rate, n_fft, n_mels=128, f_min=0.0, f_max=None, htk=Fa
         float64 array of shape `(n_mels, 1 + n_fft // 2)`.
     """
     n_fft = check_n_fft(n_fft)
-    if not isinstance(n_mels, (int, np.integer)) or n_mels < 1:
+    if isinstance(n_mels, (bool, np.bool_)) or not isinstance(n_mels, (int, np.integer)) or n_mels < 1:
         raise ValueError(f"`n_mels` must be a positive integer. Received: n_mels={n_mels!r}")
+    if not isinstance(htk, (bool, np.bool_)):
+        raise ValueError(f"`htk` must be True or False. Received: htk={htk!r}")
     if norm not in MEL_NORMS:
         raise ValueError(f"`norm` must be one of {MEL_NORMS}. Received: norm={norm!r}")
     f_min, f_max = check_frequency_range(sample_rate, f_min, f_max)

@@ -68,6 +68,8 @@ class STFT(AudioLayer):
             max(1, self.win_length // 4) if hop_length is None else check_positive_int("hop_length", hop_length)
         )
         self.window = window
+        if not isinstance(center, (bool, np.bool_)):
+            raise ValueError(f"`center` must be True or False. Received: center={center!r}")
         self.center = bool(center)
         self.pad_mode = check_choice("pad_mode", pad_mode, PAD_MODES)
         self.framing = check_choice("framing", framing, FRAMINGS)

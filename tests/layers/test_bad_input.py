@@ -84,3 +84,24 @@ def test_numpy_integers_are_accepted_and_stored_as_python_ints():
     assert json.loads(json.dumps(config))["n_fft"] == 512 and type(config["hop_length"]) is int
     with pytest.raises(ValueError, match="n_mels.*positive integer"):
         MelSpectrogram(sample_rate=16000, n_mels=np.bool_(True))
+
+
+def chroma(**kwargs):
+    return ApplyFilterbank("chroma", 16000, 512, kwargs)
+
+
+@pytest.mark.parametrize(
+    "build, message",
+    [
+        (lambda: STFT(n_fft=512, center="no"), "`center` must be True or False. Received: center='no'"),
+        (lambda: MelSpectrogram(**{**FRONTEND, "n_mels": True}), "`n_mels` must be a positive integer. .*=True"),
+        (lambda: ApplyFilterbank("mel", 16000, 512, {"htk": "yes"}), "`htk` must be True or False. .*='yes'"),
+        (lambda: chroma(n_chroma=True), "`n_chroma` must be a positive multiple of 12"),
+        (lambda: chroma(octwidth=0.0), r"`octwidth` must be > 0 \(octaves\), or None"),
+        (lambda: chroma(octwidth=-1.5), "Received: octwidth=-1.5"),
+    ],
+)
+def test_flags_and_sizes_of_the_wrong_kind_are_refused(build, message):
+    # bool("no") is True and True == 1: without these checks each would build a valid-looking layer.
+    with pytest.raises(ValueError, match=message):
+        build()
