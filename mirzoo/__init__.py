@@ -20,12 +20,15 @@ except ModuleNotFoundError as error:
     raise
 
 from mirzoo import audio, dsp, layers
+from mirzoo.audio import AudioError
+from mirzoo.checkpoints import CheckpointError
 from mirzoo.export import export
 from mirzoo.inference import FramesResult, TaggingResult, predict
-from mirzoo.loading import build, load, save_preset
-from mirzoo.presets import PresetConfig
-from mirzoo.registry import get_preset, list_models
+from mirzoo.loading import UnsupportedFileError, build, load, save_preset
+from mirzoo.presets import InvalidPresetError, PresetConfig
+from mirzoo.registry import UnknownModelError, get_preset, list_models
 from mirzoo.training import train
+from mirzoo.weights_store import CorruptWeightsError, WeightsIntegrityError, WeightsMismatchError
 
 try:
     __version__ = version("mirzoo")
@@ -33,9 +36,17 @@ except PackageNotFoundError:  # a source checkout that was never installed
     __version__ = "0+unknown"
 
 __all__ = [
+    "AudioError",
+    "CheckpointError",
+    "CorruptWeightsError",
     "FramesResult",
+    "InvalidPresetError",
     "PresetConfig",
     "TaggingResult",
+    "UnknownModelError",
+    "UnsupportedFileError",
+    "WeightsIntegrityError",
+    "WeightsMismatchError",
     "__version__",
     "audio",
     "build",

@@ -17,6 +17,20 @@ def test_public_api():
     assert {"dsp", "layers", "build", "load", "predict", "list_models", "get_preset"} <= set(mirzoo.__all__)
 
 
+ERRORS = ("AudioError", "CheckpointError", "CorruptWeightsError", "InvalidPresetError", "UnknownModelError",
+          "UnsupportedFileError", "WeightsIntegrityError", "WeightsMismatchError")
+
+
+def test_the_errors_a_caller_may_catch_are_public_value_errors(tmp_path):
+    assert set(ERRORS) <= set(mirzoo.__all__)
+    assert all(issubclass(getattr(mirzoo, name), ValueError) for name in ERRORS)
+    with pytest.raises(mirzoo.UnknownModelError):
+        mirzoo.load("no_such_model")
+    (tmp_path / "model.keras").write_bytes(b"PK")
+    with pytest.raises(mirzoo.UnsupportedFileError):
+        mirzoo.load(str(tmp_path / "model.keras"))
+
+
 def test_import_without_tensorflow_names_the_extra():
     result = run_python("import sys; sys.modules['tensorflow'] = None; import mirzoo", KERAS_BACKEND="tensorflow")
     assert result.returncode != 0
