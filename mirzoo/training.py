@@ -133,7 +133,8 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
     try:
         with distribution.scope():
             net = _model_in_scope(model, weights, _manifest_labels(entries, resolve_preset(model)))
-            default_compile(net, learning_rate)
+            trainee = _clip_level(net)
+            default_compile(trainee, learning_rate)
     finally:
         keras.mixed_precision.set_global_policy(policy)
     data_preset = net.preset if crop_seconds is None else net.preset.replace(clip_seconds=float(crop_seconds))
@@ -145,16 +146,16 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
                                         cache=cache)
     checkpoint_dir = _checkpoint_dir(output_dir)
     if isinstance(distribution, tf.distribute.MultiWorkerMirroredStrategy):
-        history = _custom_loop(net, distribution, train_data, batch_size, epochs, checkpoint_dir, verbose)
+        history = _custom_loop(trainee, distribution, train_data, batch_size, epochs, checkpoint_dir, verbose)
     else:
-        history = _fit(net, train_data, validation_data, epochs, checkpoint_dir, output_dir, verbose,
+        history = _fit(trainee, train_data, validation_data, epochs, checkpoint_dir, output_dir, verbose,
                        early_stopping_patience)
     state = checkpoints.read_state(checkpoint_dir) or {"epoch": 0, "best": None}
     if validation_data is not None and os.path.exists(os.path.join(checkpoint_dir, checkpoints.BEST_FILE)):
-        net.load_weights(os.path.join(checkpoint_dir, checkpoints.BEST_FILE))
+        trainee.load_weights(os.path.join(checkpoint_dir, checkpoints.BEST_FILE))
     metrics = {"epochs": state["epoch"], "train_loss": _last(history, "loss")}
     if validation_data is not None:
-        evaluation = net.evaluate(validation_data, verbose=0, return_dict=True)
+        evaluation = trainee.evaluate(validation_data, verbose=0, return_dict=True)
         metrics.update({f"validation_{name}": float(value) for name, value in evaluation.items()})
     preset_dir = os.path.join(output_dir, "preset")
     if _is_chief():
@@ -165,6 +166,18 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
         # Only the chief's preset is the result; the others keep theirs apart (identical, by construction).
         save_preset(net, os.path.join(output_dir, f"worker-{_task_index()}-preset"), metrics=metrics)
     return TrainingResult(preset_dir=preset_dir, history=history, metrics=metrics, epochs=state["epoch"])
+
+
+def _clip_level(net):
+    """The model `fit` trains: `net`, or for a patch-wise tagger (musicnn's dict of `taggram` and `embedding`)
+    `net` followed by the mean of its taggram over patches, the track scores that clip labels describe.
+    It shares `net`'s variables, so training it trains `net`."""
+    if not isinstance(net.output, dict):
+        return net
+    scores = keras.layers.GlobalAveragePooling1D(name="track_scores")(net.output["taggram"])
+    trainee = keras.Model(net.input, scores, name=net.name)
+    trainee.preset = net.preset
+    return trainee
 
 
 def _last(history, key):
