@@ -134,17 +134,22 @@ def _render_work(item, directory, seconds, seed, midi_cache):
     return split, _render_clips(directory, f"work{index:05d}", song, split, rng)
 
 
-def _usable_works(pool, processes, n_works, seconds, seed, midi_cache):
+def _usable_works(pool, processes, n_works, seconds, seed, midi_cache, progress):
     """The first `n_works` (index, work) of a seeded order of the music21 works whose excerpt has notes."""
+    from tqdm import tqdm
+
     candidates = scores.list_works()
     order = [(int(i), candidates[i]) for i in np.random.default_rng(seed).permutation(len(candidates))]
     check = functools.partial(_work_excerpt, seconds=seconds, seed=seed, midi_cache=midi_cache)
     usable, batch = [], 8 * processes
-    for start in range(0, len(order), batch):  # whole batches: no parse is cut off half-way
-        chunk = order[start : start + batch]
-        usable += [item for item, song in zip(chunk, pool.map(check, chunk)) if song is not None]
-        if len(usable) >= n_works:
-            return usable[:n_works]
+    with tqdm(total=n_works, unit="work", desc="parsing", disable=not progress) as bar:
+        for start in range(0, len(order), batch):  # whole batches: no parse is cut off half-way
+            chunk = order[start : start + batch]
+            found = [item for item, song in zip(chunk, pool.map(check, chunk)) if song is not None]
+            usable += found
+            bar.update(min(len(found), n_works - bar.n))
+            if len(usable) >= n_works:
+                return usable[:n_works]
     raise ValueError(f"The music21 corpus has {len(usable)} usable works; {n_works} were asked for.")
 
 
@@ -190,11 +195,11 @@ def build_corpus(directory, n_songs=1000, seconds=15.0, sung_fraction=0.3, seed=
             add(split, clips)
         if n_works:
             midi_cache = midi_cache or os.path.join(directory, "midi")
-            chosen = _usable_works(pool, processes, n_works, seconds, seed, midi_cache)
+            chosen = _usable_works(pool, processes, n_works, seconds, seed, midi_cache, progress)
             works = {f"work{index:05d}": work for index, work in chosen}
             render_work = functools.partial(_render_work, directory=directory, seconds=seconds, seed=seed,
                                             midi_cache=midi_cache)
-            for split, clips in tqdm(pool.imap(render_work, chosen), total=n_works, unit="work",
+            for split, clips in tqdm(pool.imap(render_work, chosen), total=n_works, unit="work", desc="rendering",
                                      disable=not progress):
                 add(split, clips)
     counts = {}
