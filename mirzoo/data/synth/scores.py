@@ -44,10 +44,12 @@ def cached_midi(work, cache):
     """The MIDI file of `work` in the folder `cache`, parsed and written on first use.
 
     Returns:
-        The path, or `None` when the work has fewer than two parts (it is not polyphony;
-        an empty `.skip` marker records that, so it is parsed only once).
+        The path, or `None` when the work has fewer than two parts (it is not polyphony) or
+        music21 cannot perform it (badly formed repeats, say); a `.skip` file holding the
+        reason records that, so it is parsed only once.
     """
     from music21 import corpus
+    from music21.exceptions21 import Music21Exception
 
     stem = os.path.join(cache, work.replace("/", "__"))
     if os.path.exists(stem + ".mid"):
@@ -55,12 +57,18 @@ def cached_midi(work, cache):
     if os.path.exists(stem + ".skip"):
         return None
     os.makedirs(cache, exist_ok=True)
-    score = corpus.parse(work)
-    if not hasattr(score, "parts") or len(score.parts) < 2:
-        open(stem + ".skip", "w").close()
-        return None
     temporary = f"{stem}.{os.getpid()}.tmp.mid"
-    score.write("midi", fp=temporary)
+    try:
+        score = corpus.parse(work)
+        if not hasattr(score, "parts") or len(score.parts) < 2:
+            raise Music21Exception("fewer than two parts")
+        score.write("midi", fp=temporary)
+    except Music21Exception as error:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        with open(stem + ".skip", "w", encoding="utf-8") as handle:
+            handle.write(f"{type(error).__name__}: {error}\n")
+        return None
     os.replace(temporary, stem + ".mid")  # atomic: a killed build never leaves half a MIDI file
     return stem + ".mid"
 

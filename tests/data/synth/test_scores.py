@@ -49,10 +49,14 @@ def test_the_midi_cache_holds_music21s_notes_and_is_parsed_once(tmp_path, monkey
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bach__bwv10.7.mxl.mid"]  # no temporary file left
 
 
-def test_a_single_part_work_is_passed_over_and_remembered(tmp_path):
-    assert scores.cached_midi("leadSheet/fosterBrownHair.xml", tmp_path) is None
-    assert (tmp_path / "leadSheet__fosterBrownHair.xml.skip").exists()
-    assert scores.cached_midi("leadSheet/fosterBrownHair.xml", tmp_path) is None
+@pytest.mark.parametrize("work, reason", [("leadSheet/fosterBrownHair.xml", "fewer than two parts"),
+                                          ("bach/bwv277.krn", "ExpanderException: cannot expand Stream")])
+def test_a_work_music21_cannot_perform_as_polyphony_is_passed_over_and_remembered(tmp_path, work, reason):
+    assert scores.cached_midi(work, tmp_path) is None
+    skip = tmp_path / (work.replace("/", "__") + ".skip")
+    assert reason in skip.read_text()
+    assert scores.cached_midi(work, tmp_path) is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == [skip.name]  # no MIDI, no temporary file
 
 
 def test_read_parts_follows_tempo_changes(tmp_path):
