@@ -3,11 +3,13 @@
     python benchmarks/evaluate.py --corpus CORPUS [--runs RUNS] [--json metrics.json] [--real-music]
 
 - taggers (`conv1d_tagger`, `crnn_tagger`): macro ROC-AUC and PR-AUC over the 12 instrument families,
-  track scores from `mirzoo.predict` (mean over windows);
+  track scores from `mirzoo.predict` (mean over windows); with music21 excerpts in the corpus, the
+  macro ROC-AUC of generated songs and of excerpts apart too;
 - `dnn_chroma`: mean cosine similarity with the true chroma on frames with notes, and frame-wise
   F-measure at 0.5, next to `librosa.feature.chroma_cqt` and `chroma_stft` under the same metrics
   (librosa's chroma is max-normalised per frame, so 0.5 is half the strongest class);
-- voice models: frame-wise ROC-AUC and F-measure at 0.5, on sung clips and on their instrumental twins;
+- voice models: frame-wise ROC-AUC and F-measure at 0.5 on the sung clips and their instrumental twins
+  together (`pairs`, the headline), and per group: sung clips, twins, songs without a singer, all;
 - with `--real-music`: a sanity table on real recordings (Debian's wesnoth-1.16-music, first 30 s of
   each track): the top tags and the fraction of frames each voice model calls voice. No labels exist
   for these: it shows behaviour, not accuracy.
@@ -51,8 +53,18 @@ def evaluate_tagger(model, corpus, split):
     scores = np.stack([mirzoo.predict(model, e.audio).scores for e in entries])
     auc, per_label = macro(roc_auc, targets, scores)
     ap, _ = macro(average_precision, targets, scores)
-    return {"clips": len(entries), "macro_roc_auc": auc, "macro_pr_auc": ap,
-            "per_label_roc_auc": {label: float(v) for label, v in zip(labels, per_label)}}
+    table = {"clips": len(entries), "macro_roc_auc": auc, "macro_pr_auc": ap,
+             "per_label_roc_auc": {label: float(v) for label, v in zip(labels, per_label)}}
+    sources = np.array([source_of(e.audio) for e in entries])
+    if len(set(sources)) > 1:  # generated songs and music21 excerpts, also apart
+        for source in sorted(set(sources)):
+            table[f"{source}_macro_roc_auc"], _ = macro(roc_auc, targets[sources == source], scores[sources == source])
+    return table
+
+
+def source_of(path):
+    """"works" for an excerpt of a music21 work (`work<i>...`), "songs" for a generated song."""
+    return "works" if os.path.basename(path).startswith("work") else "songs"
 
 
 def librosa_chroma(path, kind, hop_length):
@@ -86,12 +98,12 @@ def evaluate_chroma(model, corpus, split):
 
 def evaluate_voice(model, corpus, split):
     entries = read_manifest(os.path.join(corpus, f"voice_{split}.csv"))
-    groups = {"all": ([], []), "sung": ([], []), "twins": ([], []), "other": ([], [])}
+    groups = {"all": ([], []), "pairs": ([], []), "sung": ([], []), "twins": ([], []), "other": ([], [])}
     for entry in entries:
         result = mirzoo.predict(model, entry.audio)
         truth = labels_at(entry, result.times)[:, 0]
         kind = "sung" if "_sung" in entry.audio else "twins" if "_twin" in entry.audio else "other"
-        for group in ("all", kind):
+        for group in ("all", kind) + (("pairs",) if kind != "other" else ()):
             groups[group][0].append(truth)
             groups[group][1].append(result.activations[:, 0])
     table = {"clips": len(entries)}
