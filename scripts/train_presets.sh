@@ -1,28 +1,42 @@
 #!/usr/bin/env bash
 # Train every preset on the synthetic corpus, then copy the results into weights/.
 #
-#   scripts/install_corpus_deps.sh                                       # once: FluidSynth, soundfonts, Festival
-#   mirzoo corpus build corpus --songs 1200 --sung-fraction 0.4          # the corpus (weights/README.md: timings)
-#   CORPUS=corpus RUNS=runs scripts/train_presets.sh                     # this script
+#   scripts/install_corpus_deps.sh                                            # once: FluidSynth, soundfonts, Festival
+#   mirzoo corpus build corpus --songs 1200 --sung-fraction 0.4 --works 800   # the corpus (weights/README.md)
+#   CORPUS=corpus RUNS=runs scripts/train_presets.sh                          # this script
 #   python benchmarks/evaluate.py --corpus corpus --runs runs --real-music
 #
-# Rerunning resumes each training where it stopped (checkpoints in RUNS/<arch>/checkpoints). Taggers first:
+# Rerunning resumes each training where it stopped (checkpoints in RUNS/<run>/checkpoints). Taggers first:
 # their targets are the hardest. --mix mixes a clip with another of its batch (labels: their union).
 set -euo pipefail
 CORPUS=${CORPUS:-corpus}
 RUNS=${RUNS:-runs}
 SEED=${SEED:-0}
 
-train() {  # arch task epochs batch crop-seconds learning-rate mix
-    mirzoo train "$1" --train "$CORPUS/$2_train.csv" --validation "$CORPUS/$2_validation.csv" \
-        --out "$RUNS/$1" --epochs "$3" --batch-size "$4" --crop-seconds "$5" --learning-rate "$6" \
-        --mix "$7" --seed "$SEED" --cache --no-progress
+train() {  # run arch manifest epochs batch crop-seconds learning-rate mix [more `mirzoo train` options]
+    local run=$1 arch=$2 manifest=$3 epochs=$4 batch=$5 crop=$6 rate=$7 mix=$8
+    shift 8
+    mirzoo train "$arch" --train "$CORPUS/${manifest}_train.csv" --validation "$CORPUS/${manifest}_validation.csv" \
+        --out "$RUNS/$run" --epochs "$epochs" --batch-size "$batch" --crop-seconds "$crop" --learning-rate "$rate" \
+        --mix "$mix" --seed "$SEED" --cache --no-progress "$@"
 }
 
-train conv1d_tagger tags 60 32 3 0.001 0.5
-train crnn_tagger tags 12 16 6 0.001 0.5
-train bilstm_singing_voice voice 8 16 10 0.002 0.3
-train conv2d_singing_voice voice 4 16 3 0.001 0.3
-train dnn_chroma chroma 8 16 15 0.0005 0
+# Manifests derived from the corpus's: the generated songs alone (music21 excerpts are the work<i> clips),
+# and for the voice models the sung clips with their instrumental twins: the same accompaniment with and
+# without a singer (the pairs the evaluation scores); clips without a singer would only add negatives.
+for split in train validation; do
+    grep -v '^audio/work' "$CORPUS/tags_$split.csv" > "$CORPUS/tags_songs_$split.csv"
+    grep -E '^audio,|_sung\.|_twin\.' "$CORPUS/voice_$split.csv" > "$CORPUS/voice_pairs_$split.csv"
+done
+
+train conv1d_tagger conv1d_tagger tags 60 32 3 0.001 0.5
+# The CRNN in two stages: 24 epochs on the generated songs, then 8 on songs and music21 excerpts, starting
+# from the best of the first stage (kept under stages/, which publish_weights.py does not read).
+train stages/crnn_tagger_songs crnn_tagger tags_songs 24 16 6 0.001 0.5
+train crnn_tagger crnn_tagger tags 8 16 6 0.001 0.5 \
+    --weights "$RUNS/stages/crnn_tagger_songs/preset/crnn_tagger.weights.h5"
+train bilstm_singing_voice bilstm_singing_voice voice_pairs 16 16 10 0.002 0.3
+train conv2d_singing_voice conv2d_singing_voice voice_pairs 8 16 6 0.001 0.3
+train dnn_chroma dnn_chroma chroma 8 16 15 0.0005 0
 
 python scripts/publish_weights.py "$RUNS"

@@ -14,17 +14,19 @@ PRESETS = (
         frontend=dict(FRONTEND),
         arch_config=dict(units=(30, 20, 40), dropout=0.2),
         weights=WeightsFile(
-            "bilstm_singing_voice.weights.h5", "746390729d03814e61e46369ca966443467cadb27b710f6f02fff5c5122a44cc"
+            "bilstm_singing_voice.weights.h5", "f00c3169ca58431484575cf34eb4f291aac4434e4f495c5400819b194111ef4d"
         ),
         metrics={
-            "heldout_soundfont_f_measure": 0.505,
-            "heldout_soundfont_roc_auc": 0.832,
-            "heldout_soundfont_sung_clips_f_measure": 0.545,
-            "heldout_soundfont_twins_voice_fraction": 0.038,
-            "test_f_measure": 0.481,
-            "test_roc_auc": 0.816,
-            "test_sung_clips_f_measure": 0.506,
-            "test_twins_voice_fraction": 0.017,
+            "heldout_soundfont_all_clips_f_measure": 0.436,
+            "heldout_soundfont_f_measure": 0.58,
+            "heldout_soundfont_roc_auc": 0.82,
+            "heldout_soundfont_sung_clips_f_measure": 0.63,
+            "heldout_soundfont_twins_voice_fraction": 0.07,
+            "test_all_clips_f_measure": 0.425,
+            "test_f_measure": 0.559,
+            "test_roc_auc": 0.819,
+            "test_sung_clips_f_measure": 0.581,
+            "test_twins_voice_fraction": 0.03,
         },
         license="MIT",
         paper="S. Leglaive, R. Hennequin and R. Badeau, 'Singing voice detection with deep recurrent neural "

@@ -17,17 +17,19 @@ PRESETS = (
         frontend=dict(FRONTEND),
         arch_config=dict(filters=(64, 32, 128, 64), units=(256, 64), pool_size=3, leak=0.01, dropout=0.5),
         weights=WeightsFile(
-            "conv2d_singing_voice.weights.h5", "77eddbc19260348b8acf94c54a1aed7e645a04bd580f3467a8289919a5fb9685"
+            "conv2d_singing_voice.weights.h5", "d78fc37b4ec02c16f86c600e17c68b269aa6b1fc402f9cb16abec49ef03b3fe9"
         ),
         metrics={
-            "heldout_soundfont_f_measure": 0.0,
-            "heldout_soundfont_roc_auc": 0.678,
-            "heldout_soundfont_sung_clips_f_measure": 0.0,
-            "heldout_soundfont_twins_voice_fraction": 0.0,
-            "test_f_measure": 0.0,
-            "test_roc_auc": 0.666,
-            "test_sung_clips_f_measure": 0.0,
-            "test_twins_voice_fraction": 0.0,
+            "heldout_soundfont_all_clips_f_measure": 0.046,
+            "heldout_soundfont_f_measure": 0.062,
+            "heldout_soundfont_roc_auc": 0.733,
+            "heldout_soundfont_sung_clips_f_measure": 0.063,
+            "heldout_soundfont_twins_voice_fraction": 0.002,
+            "test_all_clips_f_measure": 0.034,
+            "test_f_measure": 0.049,
+            "test_roc_auc": 0.714,
+            "test_sung_clips_f_measure": 0.049,
+            "test_twins_voice_fraction": 0.001,
         },
         license="MIT",
         paper="J. Schlüter and T. Grill, 'Exploring data augmentation for improved singing voice detection with "

@@ -14,13 +14,17 @@ PRESETS = (
         arch_config=dict(filters=(64, 128, 128, 128), pools=((2, 2), (3, 3), (4, 4), (4, 4)), gru_units=(32, 32),
                          dropout=0.1),
         weights=WeightsFile(
-            "crnn_tagger.weights.h5", "a2407609cd1b16ce9d38e66d61f9985e3a60fbfe43b8c90cf2d6dd1a875b95e1"
+            "crnn_tagger.weights.h5", "648996b3d0aa20056bb194ca3e605121d3e8a18060a086f666d7da6c2bf679f2"
         ),
         metrics={
-            "heldout_soundfont_macro_pr_auc": 0.449,
-            "heldout_soundfont_macro_roc_auc": 0.709,
-            "test_macro_pr_auc": 0.447,
-            "test_macro_roc_auc": 0.697,
+            "heldout_soundfont_macro_pr_auc": 0.564,
+            "heldout_soundfont_macro_roc_auc": 0.767,
+            "heldout_soundfont_songs_macro_roc_auc": 0.76,
+            "heldout_soundfont_works_macro_roc_auc": 0.62,
+            "test_macro_pr_auc": 0.576,
+            "test_macro_roc_auc": 0.765,
+            "test_songs_macro_roc_auc": 0.748,
+            "test_works_macro_roc_auc": 0.641,
         },
         license="MIT",
         paper="K. Choi, G. Fazekas, M. Sandler and K. Cho, 'Convolutional recurrent neural networks for music "
