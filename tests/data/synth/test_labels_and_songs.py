@@ -1,7 +1,5 @@
 """The corpus's labels follow from the notes exactly; songs are deterministic; splits keep songs together."""
 
-import os
-
 import numpy as np
 import pytest
 
@@ -68,20 +66,9 @@ def test_splits_are_by_source_piece_and_roughly_ten_ten_eighty():
         "test", "validation", "train", "train"]
 
 
-def _require_soundfonts():
-    pytest.importorskip("fluidsynth")
-    from mirzoo.data.synth.build import HELDOUT_SOUNDFONT, TRAIN_SOUNDFONTS
-
-    missing = [path for path in (*TRAIN_SOUNDFONTS, HELDOUT_SOUNDFONT) if not os.path.exists(path)]
-    if missing:
-        pytest.skip(f"needs scripts/install_corpus_deps.sh (missing {missing})")
-    return TRAIN_SOUNDFONTS
-
-
-def test_rendering_sounds_when_the_notes_say():
+def test_rendering_sounds_when_the_notes_say(train_soundfonts):
     from mirzoo.data.synth.render import render
 
-    train_soundfonts = _require_soundfonts()
     for soundfont in train_soundfonts:
         audio = render(song(Part("p", 0, [Note(69, 1.0, 2.0, 100)]), seconds=3.0), soundfont, 22050)
         assert audio.shape == (3 * 22050,)
@@ -91,10 +78,10 @@ def test_rendering_sounds_when_the_notes_say():
         assert abs(np.argmax(spectrum) * 22050 / (22050 - 2205) - 440.0) < 5.0, soundfont
 
 
-def test_each_part_plays_on_its_own_soundfont_and_rendering_is_reproducible():
+def test_each_part_plays_on_its_own_soundfont_and_rendering_is_reproducible(train_soundfonts):
     from mirzoo.data.synth.render import render
 
-    fluid, csound, fm = _require_soundfonts()
+    fluid, csound, fm = train_soundfonts
     two_parts = song(Part("a", 0, [Note(69, 1.0, 2.0, 100)]), Part("b", 0, [Note(76, 1.0, 2.0, 100)]), seconds=3.0)
     first = render(two_parts, [fluid, fm])
     np.testing.assert_array_equal(first, render(two_parts, [fluid, fm]))

@@ -129,14 +129,10 @@ def test_a_short_work_starts_at_zero():
     assert all(abs(part.notes[0].start) < 0.05 for part in song.parts)  # humanised by ~10 ms
 
 
-def test_a_corpus_of_songs_and_works_is_built_with_its_recipe(tmp_path):
-    pytest.importorskip("fluidsynth")
+def test_a_corpus_of_songs_and_works_is_built_with_its_recipe(tmp_path, train_soundfonts):
     from mirzoo.data.manifest import read_manifest
-    from mirzoo.data.synth.build import HELDOUT_SOUNDFONT, TRAIN_SOUNDFONTS, build_corpus, split_of
+    from mirzoo.data.synth.build import build_corpus, split_of
 
-    missing = [path for path in (*TRAIN_SOUNDFONTS, HELDOUT_SOUNDFONT) if not os.path.exists(path)]
-    if missing:
-        pytest.skip(f"needs scripts/install_corpus_deps.sh (missing {missing})")
     recipe = build_corpus(tmp_path, n_songs=1, sung_fraction=0.0, n_works=3, seconds=4.0, processes=1,
                           progress=False)
     assert recipe["n_works"] == 3 and recipe["music21"] == music21.VERSION_STR
