@@ -125,17 +125,16 @@ def _work_seed(seed, index):
     return int(hashlib.md5(f"work-{seed}-{index}".encode()).hexdigest(), 16) % 2**32
 
 
-def _render_work(item, directory, seconds, seed, midi_cache):
-    """All clips of one excerpt of a music21 work: (split, clips)."""
-    index, work = item
-    song = _work_excerpt(item, seconds, seed, midi_cache)
+def _render_work(chosen, directory, seed):
+    """All clips of one excerpt of a music21 work, given as (index, work, song): (split, clips)."""
+    index, work, song = chosen
     split = split_of(f"work-{work}")
     rng = np.random.default_rng(_work_seed(seed, index))
     return split, _render_clips(directory, f"work{index:05d}", song, split, rng)
 
 
 def _usable_works(pool, processes, n_works, seconds, seed, midi_cache, progress):
-    """The first `n_works` (index, work) of a seeded order of the music21 works whose excerpt has notes."""
+    """The first `n_works` (index, work, excerpt) of a seeded order of the music21 works whose excerpt has notes."""
     from tqdm import tqdm
 
     candidates = scores.list_works()
@@ -145,7 +144,7 @@ def _usable_works(pool, processes, n_works, seconds, seed, midi_cache, progress)
     with tqdm(total=n_works, unit="work", desc="parsing", disable=not progress) as bar:
         for start in range(0, len(order), batch):  # whole batches: no parse is cut off half-way
             chunk = order[start : start + batch]
-            found = [item for item, song in zip(chunk, pool.map(check, chunk)) if song is not None]
+            found = [(*item, song) for item, song in zip(chunk, pool.map(check, chunk)) if song is not None]
             usable += found
             bar.update(min(len(found), n_works - bar.n))
             if len(usable) >= n_works:
@@ -196,9 +195,8 @@ def build_corpus(directory, n_songs=1000, seconds=15.0, sung_fraction=0.3, seed=
         if n_works:
             midi_cache = midi_cache or os.path.join(directory, "midi")
             chosen = _usable_works(pool, processes, n_works, seconds, seed, midi_cache, progress)
-            works = {f"work{index:05d}": work for index, work in chosen}
-            render_work = functools.partial(_render_work, directory=directory, seconds=seconds, seed=seed,
-                                            midi_cache=midi_cache)
+            works = {f"work{index:05d}": work for index, work, _ in chosen}
+            render_work = functools.partial(_render_work, directory=directory, seed=seed)
             for split, clips in tqdm(pool.imap(render_work, chosen), total=n_works, unit="work", desc="rendering",
                                      disable=not progress):
                 add(split, clips)
