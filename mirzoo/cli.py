@@ -219,14 +219,14 @@ def build_parser():
     listing.set_defaults(handler=list_command)
 
     info = commands.add_parser("info", help="show a model's preset")
-    info.add_argument("name", help="arch, arch.tag or a preset directory")
+    info.add_argument("name", help="arch, arch.tag or a preset directory (./DIR when it shares a registered name)")
     info.set_defaults(handler=info_command)
 
     predicting = commands.add_parser(
         "predict", help="run a model on audio files",
         description="Tag audio files (taggers) or score their frames (frame models).",
     )
-    predicting.add_argument("name", help="arch, arch.tag or a preset directory")
+    predicting.add_argument("name", help="arch, arch.tag or a preset directory (./DIR when it shares a registered name)")
     predicting.add_argument("files", nargs="+", metavar="FILE", help="WAV, FLAC, OGG or MP3 files")
     predicting.add_argument("--top", type=int, default=5, help="labels to show per file (default 5)")
     predicting.add_argument("--format", choices=("table", "json", "csv"), default="table")
@@ -241,7 +241,7 @@ def build_parser():
         "train", help="train a model on a manifest",
         description="Train an architecture on a manifest (CSV or JSONL); resumable: rerun with the same --out.",
     )
-    training.add_argument("name", help="arch, arch.tag or a preset directory")
+    training.add_argument("name", help="arch, arch.tag or a preset directory (./DIR when it shares a registered name)")
     training.add_argument("--train", required=True, metavar="MANIFEST", help="training manifest (.csv or .jsonl)")
     training.add_argument("--validation", metavar="MANIFEST", help="validation manifest")
     training.add_argument("--out", required=True, metavar="DIR", help="output folder (checkpoints, logs, preset)")
@@ -265,7 +265,7 @@ def build_parser():
         "export", help="export a SavedModel for TensorFlow Serving",
         description="Write BASE_PATH/<version>/ with serving_default (waveform) and serve_wav (WAV bytes).",
     )
-    exporting.add_argument("name", help="arch, arch.tag or a preset directory")
+    exporting.add_argument("name", help="arch, arch.tag or a preset directory (./DIR when it shares a registered name)")
     exporting.add_argument("base_path", help="TF Serving model base path")
     exporting.add_argument("--version", type=int, default=None, help="version number (default: next free)")
     exporting.add_argument("--weights", metavar="PATH", help="a .weights.h5 file or preset directory to use")

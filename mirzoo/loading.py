@@ -31,8 +31,26 @@ def _refuse_file(path, expected):
     raise UnsupportedFileError(f"{path}: expected {expected}.")
 
 
+def preset_directory(name):
+    """The folder `name` designates, or `None` when it is a preset object or a registered name.
+
+    A registered name wins over a folder of that name in the working directory (`mirzoo train crnn_tagger
+    --out crnn_tagger` makes one): write it as a path, `./crnn_tagger`, or pass a `pathlib.Path` to read the
+    folder.
+    """
+    if not isinstance(name, (str, os.PathLike)) or not os.path.isdir(name):
+        return None
+    if isinstance(name, str) and not any(separator and separator in name for separator in (os.sep, os.altsep)):
+        try:
+            get_preset(name)
+        except UnknownModelError:
+            return name
+        return None
+    return os.fspath(name)
+
+
 def resolve_preset(name_or_preset):
-    """A `PresetConfig` from a preset object, a preset directory, or a registered name.
+    """A `PresetConfig` from a preset object, a preset directory, or a registered name (see `preset_directory`).
 
     Raises:
         UnknownModelError: neither a registered name nor an existing path.
@@ -41,8 +59,9 @@ def resolve_preset(name_or_preset):
     """
     if isinstance(name_or_preset, PresetConfig):
         return name_or_preset
-    if isinstance(name_or_preset, (str, os.PathLike)) and os.path.isdir(name_or_preset):
-        return read_preset(name_or_preset)
+    directory = preset_directory(name_or_preset)
+    if directory is not None:
+        return read_preset(directory)
     path = os.fspath(name_or_preset)
     try:
         return get_preset(path)
@@ -130,8 +149,9 @@ def _weights_path(preset, source, weights):
             f"Preset {preset.name} has no trained weights yet. Use mirzoo.build({preset.name!r}) for a fresh "
             "model, or pass weights=PATH."
         )
-    if isinstance(source, (str, os.PathLike)) and os.path.isdir(source):
-        return os.path.join(source, preset.weights.file), preset.weights.sha256, _SAVE_AGAIN
+    directory = preset_directory(source)
+    if directory is not None:
+        return os.path.join(directory, preset.weights.file), preset.weights.sha256, _SAVE_AGAIN
     # A registered preset: the SHA-256 declared in code, whatever the folder's preset.json says.
     directory = os.path.join(packaged_weights_dir(), preset.name)
     return os.path.join(directory, preset.weights.file), preset.weights.sha256, "reinstall mirzoo"
@@ -162,8 +182,9 @@ def _build_for(preset, source):
     try:
         return build(preset)
     except ValueError as error:  # an unknown architecture, parameters a layer refuses …
-        if isinstance(source, (str, os.PathLike)) and os.path.isdir(source):
-            raise InvalidPresetError(f"{os.path.join(os.fspath(source), PRESET_FILE)}: {error}") from error
+        directory = preset_directory(source)
+        if directory is not None:
+            raise InvalidPresetError(f"{os.path.join(directory, PRESET_FILE)}: {error}") from error
         raise
 
 

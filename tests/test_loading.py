@@ -132,3 +132,19 @@ def test_saved_presets_hold_no_optimizer_state(tmp_path):
     reloaded = mirzoo.load(str(tmp_path / "p"))
     x = audio(model.preset)
     np.testing.assert_allclose(reloaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+
+
+def test_a_registered_name_wins_over_a_folder_of_that_name(trained_preset, tmp_path, monkeypatch):
+    """`mirzoo train conv1d_tagger --out conv1d_tagger` leaves such a folder; the name still means the registry's
+    preset, and the folder is read when written as a path."""
+    directory, _ = trained_preset
+    monkeypatch.chdir(tmp_path)
+    os.mkdir("conv1d_tagger")
+    assert mirzoo.load("conv1d_tagger").preset == mirzoo.get_preset("conv1d_tagger")
+    with pytest.raises(FileNotFoundError, match="not a preset directory"):
+        mirzoo.load(os.path.join(".", "conv1d_tagger"))
+    for name in os.listdir(directory):
+        (tmp_path / "conv1d_tagger" / name).write_bytes(open(os.path.join(directory, name), "rb").read())
+    assert mirzoo.load("conv1d_tagger").preset.metrics != {"made_by": "test"}
+    for path in (os.path.join(".", "conv1d_tagger"), tmp_path / "conv1d_tagger"):
+        assert mirzoo.load(path).preset.metrics == {"made_by": "test"}
