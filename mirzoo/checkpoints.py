@@ -10,6 +10,7 @@ temporary files behind; the next run's `Checkpoints` removes them.
 """
 
 import json
+import math
 import numbers
 import os
 
@@ -124,7 +125,8 @@ class Checkpoints(keras.callbacks.Callback):
                 os.remove(os.path.join(self.directory, name))
 
     def _improved(self, value):
-        if value is None:
+        """Whether `value` beats the best so far; a missing or non-finite value (a NaN loss) never does."""
+        if value is None or not math.isfinite(value):
             return False
         return self.best is None or (value < self.best if self.mode == "min" else value > self.best)
 

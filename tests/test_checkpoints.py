@@ -11,3 +11,26 @@ def test_a_new_run_removes_what_a_kill_left_behind(tmp_path):
     saver = checkpoints.Checkpoints(str(tmp_path))
     assert saver.best == 0.5
     assert sorted(p.name for p in tmp_path.iterdir()) == ["best.weights.h5", "last-3.weights.h5", "state.json"]
+
+
+def _refuse_non_finite(name):
+    raise AssertionError(f"state.json holds {name}, which is not JSON")
+
+
+def test_a_nan_validation_loss_is_never_the_best(tmp_path):
+    """As Keras' ModelCheckpoint: NaN never improves, so a NaN first epoch cannot hold "best" for good."""
+    import keras
+    import numpy as np
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    saver = checkpoints.Checkpoints(str(tmp_path))
+    saver.set_model(model)
+    kernels = {}
+    for epoch, loss in enumerate([float("nan"), 0.5, float("inf"), 0.1]):
+        model.set_weights([np.full((2, 1), float(epoch), np.float32), np.zeros(1, np.float32)])
+        kernels[loss] = epoch
+        saver.on_epoch_end(epoch, {"val_loss": loss})
+        state = json.loads((tmp_path / "state.json").read_text(), parse_constant=_refuse_non_finite)
+        assert state["best"] == (None if epoch == 0 else 0.5 if epoch < 3 else 0.1)
+    model.load_weights(str(tmp_path / "best.weights.h5"))
+    assert model.get_weights()[0][0, 0] == kernels[0.1]
