@@ -4,6 +4,8 @@ Decoding uses libsndfile (through `soundfile`: WAV, FLAC, OGG/Vorbis, Opus and,
 with libsndfile >= 1.1, MP3); resampling uses soxr's high-quality mode.
 """
 
+import math
+import numbers
 import os
 
 import numpy as np
@@ -17,6 +19,23 @@ class AudioError(ValueError):
 
 # Scale of full-scale integer PCM, so that it maps into [-1, 1).
 _INTEGER_FULL_SCALE = {"int8": 2.0**7, "int16": 2.0**15, "int32": 2.0**31, "int64": 2.0**63}
+# Sample rates mirzoo reads or resamples from, in Hz: telephone speech to 8x studio rates. Outside, a rate is a
+# mistake (a rate in kHz, a corrupt header) and resampling it would make billions of samples.
+SAMPLE_RATE_RANGE = (1000, 1_000_000)
+# Float audio is expected in [-1, 1]. A peak 60 dB above full scale is not audio in that convention (integer PCM
+# stored as floats, a wrong unit); far above it the front ends' power spectra overflow float32.
+MAX_PEAK = 1000.0
+
+
+def check_sample_rate(sample_rate, source="audio"):
+    """`sample_rate`, or :class:`AudioError` unless it is a real number of Hz in `SAMPLE_RATE_RANGE`."""
+    low, high = SAMPLE_RATE_RANGE
+    if (isinstance(sample_rate, (bool, np.bool_)) or not isinstance(sample_rate, numbers.Real)
+            or not math.isfinite(sample_rate) or not low <= sample_rate <= high):
+        raise AudioError(
+            f"{source}: sample_rate must be a number of Hz between {low:,} and {high:,}; received {sample_rate!r}."
+        )
+    return sample_rate
 
 
 def to_float_waveform(audio):
@@ -58,8 +77,21 @@ def check_waveform(audio, source="audio"):
             f"{source}: shape {audio.shape} has more channels than samples; expected (samples, channels). "
             "Transpose (channels, samples) arrays first."
         )
-    if not np.all(np.isfinite(audio)):
+    check_samples(audio, source)
+
+
+def check_samples(audio, source="audio"):
+    """Raise :class:`AudioError` if float `audio` holds NaN/inf or peaks above `MAX_PEAK`."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite = np.all(np.isfinite(audio))
+        peak = float(np.max(np.abs(audio), initial=0.0)) if finite else 0.0
+    if not finite:
         raise AudioError(f"{source}: the audio contains NaN or infinite samples.")
+    if peak > MAX_PEAK:
+        raise AudioError(
+            f"{source}: float audio must lie in [-1, 1]; this peaks at {peak:.4g} (above {MAX_PEAK:g}). Integer PCM "
+            "stored as floats? Divide it by its full scale (32768 for 16-bit), or pass the integer array itself."
+        )
 
 
 def prepare_waveform(audio, sample_rate, target_sample_rate=None, mono=True, source="audio"):
@@ -77,8 +109,10 @@ def prepare_waveform(audio, sample_rate, target_sample_rate=None, mono=True, sou
         `(waveform, sample_rate)`: float32 `(samples,)` when `mono`, else
         `(samples, channels)`; the rate in Hz.
     """
-    if not sample_rate or sample_rate <= 0:
-        raise AudioError(f"{source}: sample_rate must be a positive number of Hz; received {sample_rate!r}.")
+    check_sample_rate(sample_rate, source)
+    audio = np.asarray(audio)
+    if audio.dtype.kind == "f":
+        check_samples(audio, source)  # before float32 turns a float64 beyond its range into inf
     audio = to_float_waveform(audio)
     check_waveform(audio, source)
     if mono and audio.ndim == 2:
@@ -118,7 +152,8 @@ def load_audio(path, sample_rate=None, mono=True):
     Raises:
         FileNotFoundError: no such file.
         IsADirectoryError: the path is a directory.
-        AudioError: the file cannot be decoded, is empty or holds NaN/inf.
+        AudioError: the file cannot be decoded, is empty, holds NaN/inf or float samples
+            beyond `MAX_PEAK`, or has a sample rate outside `SAMPLE_RATE_RANGE`.
     """
     path = os.fspath(path)
     with _open(path) as handle:
@@ -150,15 +185,14 @@ def stream_audio(path, sample_rate, block_seconds=10.0):
     """
     path = os.fspath(path)
     with _open(path) as handle:
-        file_rate = handle.samplerate
+        file_rate = check_sample_rate(handle.samplerate, path)
         resampler = None if file_rate == sample_rate else soxr.ResampleStream(
             file_rate, sample_rate, 1, dtype="float32", quality="HQ")
         blocksize = max(1, int(block_seconds * file_rate))
         total = 0
         try:
             for block in handle.blocks(blocksize=blocksize, dtype="float32", always_2d=True):
-                if not np.all(np.isfinite(block)):
-                    raise AudioError(f"{path}: the audio contains NaN or infinite samples.")
+                check_samples(block, path)
                 mono = block.mean(axis=1, dtype=np.float32)
                 total += len(mono)
                 out = mono if resampler is None else resampler.resample_chunk(mono)

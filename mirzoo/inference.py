@@ -12,6 +12,8 @@ frames read, so the chunked taggram equals the whole-file one.
 """
 
 import dataclasses
+import math
+import numbers
 import os
 
 import numpy as np
@@ -33,16 +35,37 @@ def patch_frames_of(preset):
 
 
 def check_hop(preset, hop_seconds):
-    """Refuse a window hop for a patch tagger, which scores fixed non-overlapping patches."""
-    if patch_frames_of(preset) and hop_seconds is not None:
+    """Refuse a window hop that is not a positive number of seconds of at least one sample, and any hop for a
+    model that takes none: patch taggers score fixed non-overlapping patches, frame models every frame."""
+    if hop_seconds is None:
+        return
+    if patch_frames_of(preset):
         raise ValueError(
             f"{preset.name} scores non-overlapping {preset.clip_seconds:g} s patches of the whole recording, as "
             f"the original does; it takes no hop (received {hop_seconds} s)."
         )
+    if preset.task != "tagging":
+        raise ValueError(
+            f"{preset.name} scores every frame ({preset.frame_rate:g} per second); a window hop applies to "
+            f"taggers only (received {hop_seconds} s)."
+        )
+    if (isinstance(hop_seconds, bool) or not isinstance(hop_seconds, numbers.Real)
+            or not math.isfinite(hop_seconds) or round(hop_seconds * preset.sample_rate) < 1):
+        raise ValueError(
+            f"hop_seconds must be a finite number of seconds of at least one sample (1 / {preset.sample_rate} s); "
+            f"received {hop_seconds!r}."
+        )
+
+
+def check_count(name, value):
+    """Refuse a count (`batch_size`, `k`) that is not an integer >= 1."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"`{name}` must be an integer >= 1; received {value!r}.")
+    return int(value)
 
 
 def _top(labels, scores, k):
-    order = np.argsort(-scores, kind="stable")[:k]
+    order = np.argsort(-scores, kind="stable")[:check_count("k", k)]
     return [(labels[i], float(scores[i])) for i in order]
 
 
@@ -161,8 +184,6 @@ def _run_batch(model, windows):
 def _tag(model, preset, blocks, hop_seconds, batch_size):
     window = preset.clip_samples
     hop = window if hop_seconds is None else int(round(hop_seconds * preset.sample_rate))
-    if hop < 1:
-        raise ValueError(f"hop_seconds must be positive; received {hop_seconds}.")
     buffer, starts, taggram, pending = _Buffer(), [], [], []
 
     def flush():
@@ -287,8 +308,8 @@ def predict(model, audio, sample_rate=None, hop_seconds=None, batch_size=None):
             `(samples, channels)` of float or integer PCM.
         sample_rate: the rate of an in-memory array in Hz (files carry their own).
         hop_seconds: taggers: seconds between window starts (default: the window
-            length, i.e. no overlap). Patch taggers score non-overlapping patches
-            and take no hop.
+            length, i.e. no overlap; at least one sample). Patch taggers score
+            non-overlapping patches and frame models every frame: they take no hop.
         batch_size: tagger windows per model call (default 8); for patch taggers,
             patches per model call (default 32, about 96 s at 16 kHz).
 
@@ -311,8 +332,7 @@ def predict(model, audio, sample_rate=None, hop_seconds=None, batch_size=None):
     patch_frames = patch_frames_of(preset)
     if batch_size is None:
         batch_size = PATCHES_PER_CALL if patch_frames else WINDOWS_PER_CALL
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1; received {batch_size}.")
+    batch_size = check_count("batch_size", batch_size)
     check_hop(preset, hop_seconds)
     blocks = _blocks(audio, sample_rate, preset.sample_rate)
     if patch_frames:

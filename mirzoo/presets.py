@@ -7,9 +7,12 @@ back from there, so a trained model directory describes itself.
 import dataclasses
 import hashlib
 import json
+import math
 import numbers
 import os
 import re
+
+from mirzoo.audio import SAMPLE_RATE_RANGE
 
 TASKS = ("tagging", "frames")
 PRESET_FILE = "preset.json"
@@ -22,7 +25,7 @@ class InvalidPresetError(ValueError):
 
 
 def _is_positive_number(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and value > 0
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value) and value > 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,13 +107,21 @@ class PresetConfig:
         object.__setattr__(self, "labels", tuple(self.labels))
         if not self.labels:
             raise InvalidPresetError(f"Preset {self.name!r} has no labels.")
-        if isinstance(self.sample_rate, bool) or not isinstance(self.sample_rate, int) or self.sample_rate <= 0:
-            raise InvalidPresetError(f"Preset {self.name!r}: sample_rate must be a positive integer (Hz); received "
-                                     f"{self.sample_rate!r}.")
+        repeated = sorted({label for label in self.labels if self.labels.count(label) > 1})
+        if repeated:
+            raise InvalidPresetError(f"Preset {self.name!r}: labels must be distinct; {repeated} appear twice or more.")
+        low, high = SAMPLE_RATE_RANGE
+        if (isinstance(self.sample_rate, bool) or not isinstance(self.sample_rate, int)
+                or not low <= self.sample_rate <= high):
+            raise InvalidPresetError(f"Preset {self.name!r}: sample_rate must be an integer number of Hz between "
+                                     f"{low:,} and {high:,}; received {self.sample_rate!r}.")
         for field in ("clip_seconds",) + (("frame_rate",) if self.frame_rate is not None else ()):
             if not _is_positive_number(getattr(self, field)):
-                raise InvalidPresetError(f"Preset {self.name!r}: {field} must be a positive number; received "
+                raise InvalidPresetError(f"Preset {self.name!r}: {field} must be a finite positive number; received "
                                          f"{getattr(self, field)!r}.")
+        if self.clip_samples < 1:
+            raise InvalidPresetError(f"Preset {self.name!r}: clip_seconds={self.clip_seconds!r} is shorter than one "
+                                     f"sample at {self.sample_rate} Hz.")
         for field in ("frontend", "arch_config", "metrics"):
             if not isinstance(getattr(self, field), dict):
                 raise InvalidPresetError(f"Preset {self.name!r}: {field} must be a mapping; received "

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 import soundfile
@@ -79,6 +81,47 @@ class TestTagging(TestCase):
             mirzoo.predict(tagger, str(garbage))
 
 
+    @pytest.mark.parametrize("sample_rate", [float("nan"), float("inf"), 0.01, 999, 2_000_000, True, "16000"])
+    def test_a_sample_rate_that_is_not_a_number_of_hz_in_range_is_refused(self, tagger, sample_rate):
+        """Before resampling: NaN used to hang soxr and 0.01 Hz to ask it for 1.6e9 samples."""
+        with pytest.raises(AudioError, match=rf"sample_rate must be a number of Hz between 1,000 and 1,000,000; "
+                                              rf"received {re.escape(repr(sample_rate))}"):
+            mirzoo.predict(tagger, np.zeros(1000, "float32"), sample_rate=sample_rate)
+
+    @pytest.mark.parametrize("scale, dtype", [
+        (1e19, "float32"),  # overflows the power spectrum: NaN scores before
+        (1e300, "float64"),  # beyond float32: inf after the cast
+        (32767, "float64"),  # int16 PCM held in floats
+    ])
+    def test_float_audio_far_beyond_full_scale_is_refused(self, tagger, scale, dtype):
+        audio = harmonic_test_signal(16000, 3.0).astype(dtype) * np.array(scale, dtype)
+        peak = f"{np.abs(audio).max():.4g}"
+        with pytest.raises(AudioError, match=rf"float audio must lie in \[-1, 1\]; this peaks at {re.escape(peak)} "):
+            mirzoo.predict(tagger, audio, sample_rate=16000)
+
+    def test_float_audio_a_little_over_full_scale_is_scored(self, tagger):
+        audio = 4.0 * harmonic_test_signal(16000, 3.0)  # a hot mix
+        scores = mirzoo.predict(tagger, audio, sample_rate=16000).scores
+        self.assert_allclose(scores, run_windows(tagger, audio, [0])[0], atol=1e-5)
+
+    @pytest.mark.parametrize("batch_size", [0, -1, 2.5, float("nan"), True, "8"])
+    def test_batch_size_must_be_a_positive_integer(self, tagger, batch_size):
+        with pytest.raises(ValueError, match=rf"`batch_size` must be an integer >= 1; received {re.escape(repr(batch_size))}"):
+            mirzoo.predict(tagger, np.zeros(16000, "float32"), sample_rate=16000, batch_size=batch_size)
+
+    @pytest.mark.parametrize("hop", [0, -1.0, 1e-9, float("inf"), float("nan"), "1", True])
+    def test_a_hop_must_be_at_least_one_sample(self, tagger, hop):
+        with pytest.raises(ValueError, match=r"hop_seconds must be a finite number of seconds of at least one sample"):
+            mirzoo.predict(tagger, np.zeros(16000, "float32"), sample_rate=16000, hop_seconds=hop)
+
+    @pytest.mark.parametrize("k", [0, -1, 2.5, None])
+    def test_top_takes_a_positive_count(self, tagger, k):
+        result = mirzoo.predict(tagger, harmonic_test_signal(16000, 3.0), sample_rate=16000)
+        assert len(result.top(100)) == len(result.labels)
+        with pytest.raises(ValueError, match=rf"`k` must be an integer >= 1; received {re.escape(repr(k))}"):
+            result.top(k)
+
+
 class TestFrames(TestCase):
     def test_chunked_equals_whole(self, frame_model):
         audio = harmonic_test_signal(22050, 13.7)
@@ -99,6 +142,11 @@ class TestFrames(TestCase):
         from_file = mirzoo.predict(frame_model, str(path))
         from_array = mirzoo.predict(frame_model, soundfile.read(path, dtype="float32")[0], sample_rate=22050)
         self.assert_allclose(from_file.activations, from_array.activations, atol=1e-6)
+
+    def test_a_hop_is_refused_for_frame_models(self, frame_model):
+        """Frame models score every frame; a hop used to be ignored without a word."""
+        with pytest.raises(ValueError, match="scores every frame .* a window hop applies to taggers only"):
+            mirzoo.predict(frame_model, np.zeros(22050, "float32"), sample_rate=22050, hop_seconds=0.5)
 
     def test_model_without_preset_is_refused(self):
         import keras
