@@ -2,12 +2,46 @@
 
 import argparse
 import json
+import math
 import os
 import sys
 
 import numpy as np
 
 FRONT_ENDS = ("mel", "logfreq")
+# Default frequency range of the log-frequency front end, whose bins start at f_min > 0 (Hz).
+LOGFREQ_RANGE = (30.0, 5500.0)
+
+
+def _count(text):
+    """argparse type: an integer >= 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1; received {text}")
+    return value
+
+
+def _positive(text):
+    """argparse type: a finite number > 0."""
+    value = float(text)
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0; received {text}")
+    return value
+
+
+def _frequency(text):
+    """argparse type: a finite number of Hz >= 0 (the layers check the range against the sample rate)."""
+    value = float(text)
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite frequency >= 0 Hz; received {text}")
+    return value
+
+
+def _path(text):
+    """argparse type: a non-empty path."""
+    if not text:
+        raise argparse.ArgumentTypeError("must be a path; received an empty string")
+    return text
 
 
 def _build_front_end(args):
@@ -15,17 +49,33 @@ def _build_front_end(args):
 
     stft = dict(sample_rate=args.sample_rate, n_fft=args.n_fft, hop_length=args.hop_length)
     if args.kind == "mel":
-        return MelSpectrogram(**stft, n_mels=args.n_mels, f_min=args.f_min, f_max=args.f_max, top_db=args.top_db)
-    return LogFrequencySpectrogram(**stft, bins_per_octave=args.bins_per_octave, f_min=args.f_min or 30.0,
-                                   f_max=args.f_max or 5500.0)
+        f_min = 0.0 if args.f_min is None else args.f_min
+        return MelSpectrogram(**stft, n_mels=args.n_mels, f_min=f_min, f_max=args.f_max, top_db=args.top_db)
+    f_min = LOGFREQ_RANGE[0] if args.f_min is None else args.f_min
+    f_max = LOGFREQ_RANGE[1] if args.f_max is None else args.f_max
+    return LogFrequencySpectrogram(**stft, bins_per_octave=args.bins_per_octave, f_min=f_min, f_max=f_max)
 
 
-def _output_path(template, audio_path, several):
-    """`out.png` for one file; `out_<stem>.png` for each of several."""
-    if not several:
-        return template
+def _output_paths(template, files):
+    """`{file: output}`: `out.png` for one file; `out_<stem>.png` for each of several.
+
+    Raises:
+        ValueError: two files would write the same output (same stem in two folders, or a file named twice),
+            before anything is computed.
+    """
+    if template is None:
+        return {}
+    if len(files) == 1:
+        return {files[0]: template}
     root, extension = os.path.splitext(template)
-    return f"{root}_{os.path.splitext(os.path.basename(audio_path))[0]}{extension}"
+    outputs, writers = {}, {}
+    for path in files:
+        output = f"{root}_{os.path.splitext(os.path.basename(path))[0]}{extension}"
+        if output in writers:
+            raise ValueError(f"{writers[output]} and {path} would both be written to {output}; "
+                             "rename one or run them one at a time.")
+        outputs[path], writers[output] = output, path
+    return outputs
 
 
 def _for_each_file(files, progress, process):
@@ -58,7 +108,7 @@ def spectrogram_command(args):
     from mirzoo.plotting import plot_spectrogram
 
     front_end = _build_front_end(args)
-    several = len(args.files) > 1
+    saves, plots = _output_paths(args.save, args.files), _output_paths(args.plot, args.files)
 
     def process(path):
         waveform, _ = load_audio(path, sample_rate=args.sample_rate)
@@ -76,9 +126,9 @@ def spectrogram_command(args):
             "max": float(features.max()),
         }
         if args.save:
-            np.save(_output_path(args.save, path, several), features)
+            np.save(saves[path], features)
         if args.plot:
-            summary["plot"] = _output_path(args.plot, path, several)
+            summary["plot"] = plots[path]
             unit = "dB" if args.kind == "mel" else "log(1 + magnitude)"
             plot_spectrogram(features, front_end.frame_rate, summary["plot"], title=os.path.basename(path),
                              bin_label="mel band" if args.kind == "mel" else "log-frequency bin", value_label=unit)
@@ -136,15 +186,15 @@ def predict_command(args):
     from mirzoo.plotting import plot_activations, plot_taggram
 
     check_hop(resolve_preset(args.name), args.hop)
-    model = load(args.name, weights=args.weights or "default")
-    several = len(args.files) > 1
+    plots = _output_paths(args.plot, args.files)
+    model = load(args.name, weights="default" if args.weights is None else args.weights)
     printed = []
 
     def process(path):
         result = predict(model, path, hop_seconds=args.hop)
         if args.plot:
             plot = plot_taggram if model.preset.task == "tagging" else plot_activations
-            plot(result, _output_path(args.plot, path, several), title=f"{model.preset.name}: {os.path.basename(path)}")
+            plot(result, plots[path], title=f"{model.preset.name}: {os.path.basename(path)}")
         lines = _format_result(path, result, args, first=not printed)
         printed.append(path)
         return lines
@@ -170,7 +220,8 @@ def export_command(args):
     """Export a SavedModel for TF Serving and print its path and op check."""
     from mirzoo.export import export, unregistered_ops
 
-    path = export(args.name, args.base_path, version=args.version, weights=args.weights or "default")
+    path = export(args.name, args.base_path, version=args.version,
+                  weights="default" if args.weights is None else args.weights)
     missing = unregistered_ops(path)
     print(json.dumps({"saved_model": path, "signatures": ["serving_default", "serve_wav"],
                       "unregistered_ops": missing}))
@@ -201,16 +252,18 @@ def build_parser():
     )
     spectrogram.add_argument("files", nargs="+", metavar="FILE", help="WAV, FLAC, OGG or MP3 files")
     spectrogram.add_argument("--kind", choices=FRONT_ENDS, default="mel", help="front end (default: mel)")
-    spectrogram.add_argument("--sample-rate", type=int, default=22050, help="resample to this rate in Hz")
-    spectrogram.add_argument("--n-fft", type=int, default=2048, help="FFT length in samples")
-    spectrogram.add_argument("--hop-length", type=int, default=512, help="hop in samples")
-    spectrogram.add_argument("--n-mels", type=int, default=128, help="mel bands (mel only)")
-    spectrogram.add_argument("--bins-per-octave", type=int, default=24, help="bins per octave (logfreq only)")
-    spectrogram.add_argument("--f-min", type=float, default=0.0, help="lowest frequency in Hz")
-    spectrogram.add_argument("--f-max", type=float, default=None, help="highest frequency in Hz (default Nyquist)")
-    spectrogram.add_argument("--top-db", type=float, default=80.0, help="dynamic range in dB (mel only)")
-    spectrogram.add_argument("--plot", metavar="PNG", help="save a figure (one per file: PNG_<name>.png)")
-    spectrogram.add_argument("--save", metavar="NPY", help="save the (frames, bins) array as .npy")
+    spectrogram.add_argument("--sample-rate", type=_count, default=22050, help="resample to this rate in Hz")
+    spectrogram.add_argument("--n-fft", type=_count, default=2048, help="FFT length in samples")
+    spectrogram.add_argument("--hop-length", type=_count, default=512, help="hop in samples")
+    spectrogram.add_argument("--n-mels", type=_count, default=128, help="mel bands (mel only)")
+    spectrogram.add_argument("--bins-per-octave", type=_count, default=24, help="bins per octave (logfreq only)")
+    spectrogram.add_argument("--f-min", type=_frequency, default=None,
+                             help=f"lowest frequency in Hz (default: 0 for mel, {LOGFREQ_RANGE[0]:g} for logfreq)")
+    spectrogram.add_argument("--f-max", type=_frequency, default=None,
+                             help=f"highest frequency in Hz (default: Nyquist for mel, {LOGFREQ_RANGE[1]:g} for logfreq)")
+    spectrogram.add_argument("--top-db", type=_positive, default=80.0, help="dynamic range in dB (mel only)")
+    spectrogram.add_argument("--plot", metavar="PNG", type=_path, help="save a figure (one per file: PNG_<name>.png)")
+    spectrogram.add_argument("--save", metavar="NPY", type=_path, help="save the (frames, bins) array as .npy")
     spectrogram.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
     spectrogram.set_defaults(handler=spectrogram_command)
 
@@ -228,12 +281,13 @@ def build_parser():
     )
     predicting.add_argument("name", help="arch, arch.tag or a preset directory (./DIR when it shares a registered name)")
     predicting.add_argument("files", nargs="+", metavar="FILE", help="WAV, FLAC, OGG or MP3 files")
-    predicting.add_argument("--top", type=int, default=5, help="labels to show per file (default 5)")
+    predicting.add_argument("--top", type=_count, default=5, help="labels to show per file (default 5)")
     predicting.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    predicting.add_argument("--plot", metavar="PNG", help="save the taggram or activations (PNG_<name>.png per file)")
-    predicting.add_argument("--hop", type=float, default=None,
+    predicting.add_argument("--plot", metavar="PNG", type=_path, help="save the taggram or activations (PNG_<name>.png per file)")
+    predicting.add_argument("--hop", type=_positive, default=None,
                             help="taggers: seconds between windows (not for musicnn's fixed patches)")
-    predicting.add_argument("--weights", metavar="PATH", help="a .weights.h5 file or preset directory to use")
+    predicting.add_argument("--weights", metavar="PATH", type=_path,
+                            help="a .weights.h5 file or preset directory to use")
     predicting.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
     predicting.set_defaults(handler=predict_command)
 
@@ -245,16 +299,17 @@ def build_parser():
     training.add_argument("--train", required=True, metavar="MANIFEST", help="training manifest (.csv or .jsonl)")
     training.add_argument("--validation", metavar="MANIFEST", help="validation manifest")
     training.add_argument("--out", required=True, metavar="DIR", help="output folder (checkpoints, logs, preset)")
-    training.add_argument("--epochs", type=int, default=10)
-    training.add_argument("--batch-size", type=int, default=16)
-    training.add_argument("--learning-rate", type=float, default=1e-3)
+    training.add_argument("--epochs", type=_count, default=10)
+    training.add_argument("--batch-size", type=_count, default=16)
+    training.add_argument("--learning-rate", type=_positive, default=1e-3)
     training.add_argument("--strategy", choices=("auto", "mirrored", "onedevice", "multiworker"), default="auto")
     training.add_argument("--seed", type=int, default=0)
-    training.add_argument("--weights", metavar="PATH", help="start from these weights ('default' or a path)")
+    training.add_argument("--weights", metavar="PATH", type=_path,
+                          help="start from these weights ('default' or a path)")
     training.add_argument("--mixed-precision", action="store_true", help="float16 compute where safe")
-    training.add_argument("--patience", type=int, default=None, help="early stopping patience in epochs")
+    training.add_argument("--patience", type=_count, default=None, help="early stopping patience in epochs")
     training.add_argument("--cache", action="store_true", help="keep decoded audio in memory")
-    training.add_argument("--crop-seconds", type=float, default=None,
+    training.add_argument("--crop-seconds", type=_positive, default=None,
                           help="training crop length (default: the preset's clip_seconds)")
     training.add_argument("--mix", type=float, default=0.0, metavar="P",
                           help="probability of mixing a training example with another (labels: their union)")
@@ -267,8 +322,9 @@ def build_parser():
     )
     exporting.add_argument("name", help="arch, arch.tag or a preset directory (./DIR when it shares a registered name)")
     exporting.add_argument("base_path", help="TF Serving model base path")
-    exporting.add_argument("--version", type=int, default=None, help="version number (default: next free)")
-    exporting.add_argument("--weights", metavar="PATH", help="a .weights.h5 file or preset directory to use")
+    exporting.add_argument("--version", type=_count, default=None, help="version number (default: next free)")
+    exporting.add_argument("--weights", metavar="PATH", type=_path,
+                           help="a .weights.h5 file or preset directory to use")
     exporting.set_defaults(handler=export_command)
 
     corpus = commands.add_parser("corpus", help="the synthetic training corpus")
@@ -282,13 +338,13 @@ def build_parser():
     )
     building.add_argument("out", help="output folder")
     building.add_argument("--songs", type=int, default=1000)
-    building.add_argument("--seconds", type=float, default=15.0)
+    building.add_argument("--seconds", type=_positive, default=15.0)
     building.add_argument("--sung-fraction", type=float, default=0.3)
     building.add_argument("--works", type=int, default=0,
                           help="excerpts of music21 works (Bach, Monteverdi, Palestrina, trecento), one per work")
     building.add_argument("--midi-cache", metavar="DIR", help="the works' MIDI cache (default: OUT/midi)")
     building.add_argument("--seed", type=int, default=0)
-    building.add_argument("--processes", type=int, default=2)
+    building.add_argument("--processes", type=_count, default=2)
     building.add_argument("--no-progress", dest="progress", action="store_false")
     building.set_defaults(handler=corpus_command)
     return parser

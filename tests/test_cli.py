@@ -144,3 +144,47 @@ def test_csv_header_comes_first_even_when_the_first_file_fails(preset_dirs, tmp_
                  "--format", "csv", "--top", "2", "--no-progress"])
     lines = capsys.readouterr().out.strip().splitlines()
     assert code == 1 and lines[0] == "file,label,score" and len(lines) == 1 + 2 * 2
+
+
+@pytest.mark.parametrize("command", [["spectrogram"], ["spectrogram", "--no-progress", "--save", "{out}.npy"],
+                                     ["predict", "conv1d_tagger", "--no-progress"]])
+def test_outputs_that_two_files_would_share_are_refused_before_any_work(tmp_path, capsys, command):
+    """d1/x.wav and d2/x.wav used to write out_x.png in turn, the second overwriting the first."""
+    first, second = tmp_path / "d1" / "x.wav", tmp_path / "d2" / "x.wav"
+    for path in (first, second):
+        path.parent.mkdir()
+        write_clip(path)
+    out = str(tmp_path / "out")
+    argv = [part.format(out=out) for part in command] + [str(first), str(second), "--plot", out + ".png"]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    clashing = f"{out}_x.npy" if "--save" in command else f"{out}_x.png"  # --save is checked first
+    assert captured.err.strip() == (f"mirzoo: error: {first} and {second} would both be written to {clashing}; "
+                                    "rename one or run them one at a time.")
+    assert sorted(os.listdir(tmp_path)) == ["d1", "d2"]
+
+
+@pytest.mark.parametrize("option, value, message", [
+    ("--top", "-2", "must be an integer >= 1; received -2"),
+    ("--top", "0", "must be an integer >= 1; received 0"),
+    ("--hop", "inf", "must be a finite number > 0; received inf"),
+    ("--hop", "nan", "must be a finite number > 0; received nan"),
+    ("--hop", "-1", "must be a finite number > 0; received -1"),
+    ("--weights", "", "must be a path; received an empty string"),
+    ("--plot", "", "must be a path; received an empty string"),
+])
+def test_predict_options_out_of_range_are_argument_errors(tmp_path, capsys, option, value, message):
+    """argparse's own error (exit 2) instead of dropped labels, a traceback or the default weights."""
+    with pytest.raises(SystemExit) as exited:
+        main(["predict", "conv1d_tagger", write_clip(tmp_path / "c.wav"), option, value])
+    assert exited.value.code == 2
+    assert f"argument {option}: {message}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("option", ["--f-min", "--f-max"])
+def test_a_zero_frequency_reaches_the_layer_instead_of_a_silent_default(tmp_path, capsys, option):
+    """`--f-min 0` used to run the log-frequency front end at 30 Hz and `--f-max 0` at 5500 Hz without a word."""
+    assert main(["spectrogram", write_clip(tmp_path / "c.wav"), "--kind", "logfreq", option, "0"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("mirzoo: error:") and option.lstrip("-").replace("-", "_") in error
