@@ -88,6 +88,15 @@ class TestTagging(TestCase):
                                               rf"received {re.escape(repr(sample_rate))}"):
             mirzoo.predict(tagger, np.zeros(1000, "float32"), sample_rate=sample_rate)
 
+    @pytest.mark.parametrize("rate", [1, 500, 2_000_000])
+    def test_a_file_whose_header_claims_a_rate_out_of_range_is_refused(self, tagger, tmp_path, rate):
+        path = tmp_path / "odd_rate.wav"
+        soundfile.write(path, harmonic_test_signal(16000, 1.0), rate, subtype="PCM_16")
+        assert soundfile.info(path).samplerate == rate
+        with pytest.raises(AudioError, match=rf"{re.escape(str(path))}: sample_rate must be a number of Hz between "
+                                              rf"1,000 and 1,000,000; received {rate}\."):
+            mirzoo.predict(tagger, str(path))
+
     @pytest.mark.parametrize("scale, dtype", [
         (1e19, "float32"),  # overflows the power spectrum: NaN scores before
         (1e300, "float64"),  # beyond float32: inf after the cast
