@@ -11,17 +11,80 @@ Frame-level labels (frame models): a `.npy` (or `.csv`) file per clip holding a
     audio,frame_labels,frame_rate        {"audio": "a.flac", "frame_labels": "a.npy", "frame_rate": 100}
     songs/a.flac,songs/a.npy,100
 
-Relative paths are relative to the manifest's folder.
+Rules, checked when the manifest is read (errors name the file and line):
+
+- The file is UTF-8 (a leading byte-order mark, as Excel's "CSV UTF-8" writes, is fine).
+- `audio` and `frame_labels` are path strings; relative paths are relative to the
+  manifest's folder.
+- `labels` is a list of label names (strings) in JSON Lines, or one string of names
+  separated by `;` (the CSV form, also accepted in JSON Lines); blank names are
+  dropped, and a name repeated in a row counts once.
+- `frame_rate` is a number of frames per second, finite, above 0 and at most
+  `MAX_FRAME_RATE` (10 kHz).
+- Frame label files hold a non-empty numeric (bool, integer or float) array of
+  values in [0, 1]; these are checked when the files are read
+  (:func:`read_frame_labels`).
 """
 
 import csv
 import dataclasses
+import io
 import json
+import math
+import numbers
 import os
+import warnings
 
 import numpy as np
 
 LABEL_SEPARATOR = ";"
+# Frame labels finer than 0.1 ms are a unit mistake (samples, not frames, per second) or garbage.
+MAX_FRAME_RATE = 10_000.0
+# bool, signed and unsigned integers, floats: the dtypes whose values are plain target numbers.
+NUMERIC_KINDS = "biuf"
+
+
+def _path(value, field):
+    if isinstance(value, os.PathLike):
+        value = os.fspath(value)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"'{field}' must be a path (a non-empty string); got {value!r} ({type(value).__name__}).")
+    return value
+
+
+def _labels(value):
+    """Label names as a tuple, blank names dropped and repeats kept once (first occurrence)."""
+    if isinstance(value, str):
+        value = value.split(LABEL_SEPARATOR)
+    elif not isinstance(value, (list, tuple)):
+        raise ValueError(f"'labels' must be a list of label names (strings), or one string of names separated by "
+                         f"{LABEL_SEPARATOR!r}; got {value!r} ({type(value).__name__}).")
+    names = []
+    for name in value:
+        if not isinstance(name, str):
+            raise ValueError(f"'labels' must hold label names (strings); got {name!r} ({type(name).__name__}).")
+        name = name.strip()
+        if name and name not in names:
+            names.append(name)
+    return tuple(names)
+
+
+def _frame_rate(value):
+    """Frames per second as a float: a finite number in (0, MAX_FRAME_RATE]."""
+    number = value
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+    if isinstance(number, bool) or not isinstance(number, numbers.Real):
+        raise ValueError(f"'frame_rate' must be a number of frames per second; got {value!r} "
+                         f"({type(value).__name__}).")
+    number = float(number)
+    if not (math.isfinite(number) and 0 < number <= MAX_FRAME_RATE):
+        raise ValueError(f"'frame_rate' must be a finite number of frames per second above 0 and at most "
+                         f"{MAX_FRAME_RATE:g} Hz; got {value!r}.")
+    return number
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,9 +93,14 @@ class ManifestEntry:
 
     Attributes:
         audio: absolute path of the audio file.
-        labels: clip-level label names (taggers), or `None`.
+        labels: clip-level label names (taggers), or `None`. Stored as a tuple;
+            blank names are dropped and a repeated name is kept once.
         frame_labels: absolute path of the `(frames, n_labels)` target file, or `None`.
-        frame_rate: frames per second of `frame_labels`.
+        frame_rate: frames per second of `frame_labels`: finite, in (0, 10000] Hz.
+
+    Raises:
+        ValueError: neither or both of `labels` and `frame_labels`, a path or
+            label that is not a string, or `frame_labels` without a valid `frame_rate`.
     """
 
     audio: str
@@ -41,54 +109,87 @@ class ManifestEntry:
     frame_rate: float | None = None
 
     def __post_init__(self):
+        object.__setattr__(self, "audio", _path(self.audio, "audio"))
         if (self.labels is None) == (self.frame_labels is None):
             raise ValueError(f"{self.audio}: a manifest row needs either labels or frame_labels (exactly one).")
-        if self.frame_labels is not None and not (self.frame_rate and self.frame_rate > 0):
-            raise ValueError(f"{self.audio}: frame_labels need a positive frame_rate; got {self.frame_rate!r}.")
+        try:
+            if self.labels is not None:
+                object.__setattr__(self, "labels", _labels(self.labels))
+            else:
+                object.__setattr__(self, "frame_labels", _path(self.frame_labels, "frame_labels"))
+                if self.frame_rate is None:
+                    raise ValueError("frame_labels need a frame_rate (frames per second); got None.")
+                object.__setattr__(self, "frame_rate", _frame_rate(self.frame_rate))
+        except ValueError as error:
+            raise ValueError(f"{self.audio}: {error}") from error
 
 
 def _entry(row, base, where):
-    if not row.get("audio"):
-        raise ValueError(f"{where}: no 'audio' path.")
-    audio = os.path.join(base, row["audio"])
-    labels = row.get("labels")
-    if isinstance(labels, str):
-        labels = tuple(label.strip() for label in labels.split(LABEL_SEPARATOR) if label.strip())
-    elif labels is not None:
-        labels = tuple(labels)
-    frame_labels = row.get("frame_labels") or None
-    frame_rate = row.get("frame_rate")
     try:
+        audio = row.get("audio")
+        if audio in (None, ""):
+            raise ValueError("no 'audio' path.")
+        frame_labels = row.get("frame_labels")
+        frame_rate = row.get("frame_rate")
         return ManifestEntry(
-            audio=audio,
-            labels=labels,
-            frame_labels=os.path.join(base, frame_labels) if frame_labels else None,
-            frame_rate=float(frame_rate) if frame_rate not in (None, "") else None,
+            audio=os.path.join(base, _path(audio, "audio")),
+            labels=row.get("labels"),
+            frame_labels=os.path.join(base, _path(frame_labels, "frame_labels")) if frame_labels else None,
+            frame_rate=None if frame_rate in (None, "") else frame_rate,
         )
     except ValueError as error:
         raise ValueError(f"{where}: {error}") from error
 
 
+def _read_text(path):
+    """The manifest's text: UTF-8, with or without a byte-order mark."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ValueError(f"{path}:{line}: not UTF-8 (byte {data[error.start:error.start + 1]!r} at offset "
+                         f"{error.start}); save the manifest as UTF-8.") from error
+
+
+def _csv_rows(path, text):
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if reader.fieldnames is not None and "audio" not in reader.fieldnames:
+        raise ValueError(f"{path}:1: no 'audio' column in the header; got columns {reader.fieldnames}.")
+    # `line_num` is the row's last line: right for one-line rows, whatever blank lines come before them.
+    return [(row, f"{path}:{reader.line_num}") for row in reader]
+
+
+def _jsonl_rows(path, text):
+    rows = []
+    for number, line in enumerate(io.StringIO(text, newline=""), 1):
+        if line.strip():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{path}:{number}: not JSON ({error}).") from error
+            if not isinstance(row, dict):
+                raise ValueError(f"{path}:{number}: a row is a JSON object; got {type(row).__name__}.")
+            rows.append((row, f"{path}:{number}"))
+    return rows
+
+
 def read_manifest(path):
-    """Read a `.csv` or `.jsonl` manifest into a list of :class:`ManifestEntry`."""
+    """Read a `.csv` or `.jsonl` manifest into a list of :class:`ManifestEntry`.
+
+    Raises:
+        ValueError: naming the file (and line) for a manifest that is not UTF-8,
+            has no rows, or has a row breaking the rules of the module docstring.
+    """
     path = os.fspath(path)
     base = os.path.dirname(os.path.abspath(path))
-    with open(path, encoding="utf-8", newline="") as handle:
-        if path.endswith(".jsonl"):
-            rows = []
-            for number, line in enumerate(handle, 1):
-                if line.strip():
-                    try:
-                        row = json.loads(line)
-                    except json.JSONDecodeError as error:
-                        raise ValueError(f"{path}:{number}: not JSON ({error}).") from error
-                    if not isinstance(row, dict):
-                        raise ValueError(f"{path}:{number}: a row is a JSON object; got {type(row).__name__}.")
-                    rows.append((row, f"{path}:{number}"))
-        elif path.endswith(".csv"):
-            rows = [(row, f"{path}:{number}") for number, row in enumerate(csv.DictReader(handle), 2)]
-        else:
-            raise ValueError(f"{path}: a manifest is a .csv or .jsonl file.")
+    if path.endswith(".jsonl"):
+        rows = _jsonl_rows(path, _read_text(path))
+    elif path.endswith(".csv"):
+        rows = _csv_rows(path, _read_text(path))
+    else:
+        raise ValueError(f"{path}: a manifest is a .csv or .jsonl file.")
     if not rows:
         raise ValueError(f"{path}: the manifest has no rows.")
     return [_entry(row, base, where) for row, where in rows]
@@ -127,19 +228,37 @@ def read_frame_labels(path):
     """The `(frames, n_labels)` float32 targets stored in a `.npy` or `.csv` file.
 
     A `.npy` file is read as a plain array only: object arrays (which would be
-    unpickled, running code) and `.npz` archives are refused.
+    unpickled, running code) and `.npz` archives are refused, and so are dtypes
+    that are not plain numbers (complex, strings, structured). A 1-D array is one
+    label column.
+
+    Raises:
+        ValueError: naming the file, for an unreadable or non-numeric file, an
+            array with no frames or no labels, or a value that is not finite or
+            not in [0, 1] (a 0/255 mask, say: divide it by 255 first).
     """
     try:
-        if path.endswith(".npy"):
+        if path.lower().endswith(".npy"):
             with open(path, "rb") as handle:
                 array = np.lib.format.read_array(handle, allow_pickle=False)
+            if array.dtype.kind not in NUMERIC_KINDS:
+                raise TypeError(f"dtype {array.dtype} holds no plain numbers (bool, integer or float)")
         else:
-            array = np.loadtxt(path, delimiter=",", ndmin=2)
+            with warnings.catch_warnings():  # an empty file: refused below, by shape, not with numpy's warning
+                warnings.simplefilter("ignore", UserWarning)
+                array = np.loadtxt(path, delimiter=",", ndmin=2)
         array = np.asarray(array, dtype=np.float32)
     except (ValueError, TypeError, EOFError) as error:
         raise ValueError(f"{path}: not a numeric (frames, n_labels) array of frame labels ({error}).") from error
     if array.ndim == 1:
         array = array[:, None]
-    if array.ndim != 2 or not np.all(np.isfinite(array)):
-        raise ValueError(f"{path}: frame labels must be a finite (frames, n_labels) array; got shape {array.shape}.")
+    if array.ndim != 2 or array.size == 0:
+        raise ValueError(f"{path}: frame labels must be a (frames, n_labels) array with at least one frame and "
+                         f"one label; got shape {array.shape}.")
+    bad = ~(np.isfinite(array) & (array >= 0) & (array <= 1))
+    if bad.any():
+        frame, label = np.argwhere(bad)[0]
+        hint = " A 0/255 mask: divide it by 255." if np.max(array, where=np.isfinite(array), initial=0) == 255 else ""
+        raise ValueError(f"{path}: frame labels must be finite targets in [0, 1]; got {array[frame, label]:g} at "
+                         f"frame {frame}, label {label} ({bad.sum()} such values).{hint}")
     return array
