@@ -1,10 +1,11 @@
 """`from_manifest`: a `tf.data.Dataset` of `(waveform, target)` batches for a preset.
 
 Files are checked when the dataset is made (one warning naming each unusable
-file, or an error with `strict=True`). 16-bit PCM WAVs already at the preset's
-rate are decoded in the graph (`tf.audio.decode_wav`); everything else (FLAC,
-OGG, MP3, other rates or sample formats) is decoded with soundfile and
-resampled with soxr outside the graph. Clips are downmixed, cropped (randomly
+audio or frame label file, or an error with `strict=True`; frame labels must be
+finite targets in [0, 1] with one column per label). 16-bit PCM WAVs already at
+the preset's rate are decoded in the graph (`tf.audio.decode_wav`); everything
+else (FLAC, OGG, MP3, other rates or sample formats) is decoded with soundfile
+and resampled with soxr outside the graph. Clips are downmixed, cropped (randomly
 when training, from the centre otherwise) or zero-padded to the preset's
 `clip_seconds`; frame targets are resampled to the model's frame rate and cut
 with the audio, so target frame `k` is model frame `k`. Training batches can mix
@@ -12,6 +13,7 @@ clips (`mix`): a clip plus another one of its batch at a random lower level,
 labelled with the union of their labels.
 """
 
+import numbers
 import os
 import warnings
 import wave
@@ -122,6 +124,18 @@ def _decode_outside_graph(path, sample_rate, strict):
     return mono
 
 
+def _checked_labels(labels):
+    """`labels` as a tuple of distinct label names."""
+    names = tuple(labels) if isinstance(labels, (list, tuple)) else None
+    if names is None or not all(isinstance(label, str) for label in names):
+        raise ValueError(f"`labels` must be a list or tuple of label names (strings); received {labels!r}.")
+    labels = names
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    if repeated:
+        raise ValueError(f"`labels` must name each label once; {repeated} repeat in {labels!r}.")
+    return labels
+
+
 def _mix_batch(tf, probability, waveform, target, random_bits):
     """Mix each example, with `probability`, with the previous one of its batch; targets become their union."""
     size = tf.shape(waveform)[0]
@@ -143,7 +157,8 @@ def from_manifest(manifest, preset, batch_size=16, training=True, seed=0, crop=N
         manifest: a `.csv` / `.jsonl` manifest path, or a list of `ManifestEntry`.
         preset: the model's `PresetConfig` (`model.preset`): sample rate, clip
             length, hop and labels come from it.
-        batch_size: examples per batch (the last partial batch is dropped when training).
+        batch_size: examples per batch, an integer >= 1 (the last partial batch is
+            dropped when training, so training needs at least `batch_size` usable clips).
         training: shuffle (seeded, reshuffled each epoch) and crop randomly.
         seed: makes shuffling and crops reproducible.
         crop: `"random"`, `"center"` or `"start"`; default random when training,
@@ -151,7 +166,7 @@ def from_manifest(manifest, preset, batch_size=16, training=True, seed=0, crop=N
         cache: keep decoded audio in memory (`True`) or in files at this path prefix.
         strict: raise on the first unusable file instead of skipping it with a warning
             (files whose samples are NaN/inf raise when iteration reaches them).
-        labels: label names in target order; default `preset.labels`.
+        labels: label names in target order, each once; default `preset.labels`.
         mix: when training, the probability that an example is mixed with the
             previous one of its batch (its level drawn between -12 and 0 dB, the sum
             rescaled to keep the peak level) and labelled with the union of both
@@ -161,6 +176,14 @@ def from_manifest(manifest, preset, batch_size=16, training=True, seed=0, crop=N
         `tf.data.Dataset` of `waveform` float32 `(batch, clip_samples)` and
         `target` float32 `(batch, n_labels)` (taggers) or `(batch, frames, n_labels)`
         (frame models, `frames = 1 + clip_samples // hop_length`).
+
+    Raises:
+        ValueError: a bad argument (naming its value); a manifest that cannot be
+            read (see `mirzoo.data.manifest`); a clip label that is not in `labels`;
+            no usable clip, or, when training, fewer usable clips than `batch_size`
+            (the dataset would be empty). With `strict`, the first unusable audio or
+            frame label file (frame labels must be finite, in [0, 1], with one
+            column per label).
     """
     tf = require_tensorflow("mirzoo.data.from_manifest (tf.data)")
     crop = crop or ("random" if training else "center")
@@ -168,11 +191,17 @@ def from_manifest(manifest, preset, batch_size=16, training=True, seed=0, crop=N
         raise ValueError(f"`crop` must be one of {CROPS}; received {crop!r}.")
     if not 0.0 <= mix <= 1.0:
         raise ValueError(f"`mix` is a probability in [0, 1]; received {mix!r}.")
-    labels = tuple(labels or preset.labels)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
+        raise ValueError(f"`batch_size` must be an integer >= 1; received {batch_size!r}.")
+    batch_size = int(batch_size)
+    labels = _checked_labels(labels or preset.labels)
     entries = read_manifest(manifest) if isinstance(manifest, (str, os.PathLike)) else list(manifest)
     if not all(isinstance(entry, ManifestEntry) for entry in entries):
         raise ValueError("`manifest` must be a manifest path or a list of ManifestEntry.")
     paths, in_graph, targets = _prepare(entries, preset, labels, strict)
+    if training and len(paths) < batch_size:
+        raise ValueError(f"{len(paths)} usable clip(s), fewer than batch_size={batch_size}: training drops the "
+                         f"last partial batch, so the dataset would be empty. Use a smaller batch_size.")
     frame_task = preset.task == "frames"
     clip, hop, n_labels = preset.clip_samples, preset.frontend["hop_length"], len(labels)
     clip_frames = 1 + clip // hop

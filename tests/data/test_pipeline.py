@@ -144,3 +144,56 @@ def test_unknown_label_names_it(tmp_path, tagger_preset):
     entry = ManifestEntry(write(tmp_path / "a.wav", harmonic_test_signal(16000, 1.0), 16000), ("kazoo",))
     with pytest.raises(ValueError, match="kazoo"):
         from_manifest([entry], tagger_preset)
+
+
+def test_frame_labels_outside_0_1_are_an_unusable_file(tmp_path):
+    preset = mirzoo.get_preset("dnn_chroma")  # 12 labels
+    entries = []
+    for name, targets in [("good", np.eye(12, dtype=np.float32)[[0] * 50]),
+                          ("mask", np.eye(12, dtype=np.uint8)[[0] * 50] * 255),
+                          ("empty", np.zeros((0, 12), np.float32))]:
+        np.save(tmp_path / f"{name}.npy", targets)
+        audio = write(tmp_path / f"{name}.flac", harmonic_test_signal(22050, 1.0), 22050)
+        entries.append(ManifestEntry(audio, frame_labels=str(tmp_path / f"{name}.npy"), frame_rate=100.0))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        (_, y), = batches(from_manifest(entries, preset, batch_size=4, training=False))
+    messages = [str(w.message) for w in caught if issubclass(w.category, SkippedAudioWarning)]
+    assert len(messages) == 2 and y.shape[0] == 1 and y.max() == 1
+    assert "mask.flac: unusable frame labels, skipped" in messages[0] and "got 255" in messages[0]
+    assert "empty.npy: frame labels must be a (frames, n_labels) array with at least one frame" in messages[1]
+    with pytest.raises(ValueError, match=r"mask.npy: frame labels must be finite targets in \[0, 1\]; got 255"):
+        from_manifest(entries, preset, batch_size=1, strict=True)
+
+
+def test_an_infinite_manifest_frame_rate_stops_at_its_line_not_in_numpy(tmp_path):
+    (tmp_path / "frames.csv").write_text("audio,frame_labels,frame_rate\na.flac,a.npy,Infinity\n")
+    with pytest.raises(ValueError, match=r"frames.csv:2: .*'frame_rate' must be a finite number"):
+        from_manifest(tmp_path / "frames.csv", mirzoo.get_preset("dnn_chroma"), strict=False)
+
+
+@pytest.mark.parametrize("batch_size", [2.5, 0, -1, True, "4", None])
+def test_a_batch_size_that_is_not_a_positive_integer_is_refused(tmp_path, tagger_preset, batch_size):
+    entry = ManifestEntry(write(tmp_path / "a.wav", harmonic_test_signal(16000, 1.0), 16000), ())
+    with pytest.raises(ValueError, match=rf"`batch_size` must be an integer >= 1; received {batch_size!r}\."):
+        from_manifest([entry], tagger_preset, batch_size=batch_size)
+
+
+def test_a_numpy_integer_batch_size_is_an_integer(tmp_path, tagger_preset):
+    entry = ManifestEntry(write(tmp_path / "a.wav", harmonic_test_signal(16000, 1.0), 16000), ())
+    (x, _), = batches(from_manifest([entry], tagger_preset, batch_size=np.int64(1)))
+    assert x.shape == (1, tagger_preset.clip_samples)
+
+
+def test_repeated_target_labels_are_refused(tmp_path, tagger_preset):
+    entry = ManifestEntry(write(tmp_path / "a.wav", harmonic_test_signal(16000, 1.0), 16000), ("piano",))
+    with pytest.raises(ValueError, match=r"`labels` must name each label once; \['piano'\] repeat"):
+        from_manifest([entry], tagger_preset, labels=("piano", "drums", "piano"))
+
+
+def test_fewer_training_clips_than_a_batch_is_refused_not_an_empty_dataset(tmp_path, tagger_preset):
+    entries = [ManifestEntry(write(tmp_path / f"{i}.wav", harmonic_test_signal(16000, 1.0), 16000), ())
+               for i in range(3)]
+    with pytest.raises(ValueError, match="3 usable clip\\(s\\), fewer than batch_size=4: .*would be empty"):
+        from_manifest(entries, tagger_preset, batch_size=4)
+    assert len(batches(from_manifest(entries, tagger_preset, batch_size=4, training=False))) == 1
