@@ -7,12 +7,17 @@ last, so a process killed at any moment leaves either the previous complete
 state or the new complete state, never a half-written file that loads. A kill
 between the two can leave a complete but unreferenced `last-*` file and
 temporary files behind; the next run's `Checkpoints` removes them.
+
+`state.json` also records which data measured the best epoch (a digest of the
+validation manifest). Resuming with other validation data forgets that best,
+which is not comparable with the new measurements, instead of letting it win.
 """
 
 import json
 import math
 import numbers
 import os
+import warnings
 
 import keras
 
@@ -104,19 +109,38 @@ class Checkpoints(keras.callbacks.Callback):
         directory: the checkpoint folder (created if needed).
         monitor: the logged metric that decides "best" (e.g. `"val_loss"`).
         mode: `"min"` or `"max"`: whether lower or higher `monitor` is better.
+        measured_on: a string naming the data `monitor` is measured on (e.g. the validation manifest's
+            digest). A saved best measured on other data or by another monitor is forgotten, and its file
+            deleted, with a warning.
     """
 
-    def __init__(self, directory, monitor="val_loss", mode="min"):
+    def __init__(self, directory, monitor="val_loss", mode="min", measured_on=None):
         super().__init__()
         if mode not in ("min", "max"):
             raise ValueError(f"`mode` must be 'min' or 'max'; received {mode!r}.")
         self.directory = directory
         self.monitor = monitor
         self.mode = mode
+        self.measured_on = measured_on
         os.makedirs(directory, exist_ok=True)
         state = read_state(directory)
         self.best = None if state is None else state.get("best")
         self._remove_leftovers(None if state is None else state["last"])
+        if state is not None and (state.get("monitor", monitor), state.get("measured_on")) != (monitor, measured_on):
+            self._forget_best(state)
+
+    def _forget_best(self, state):
+        """The best epoch was judged on other data or by another metric: it cannot compete with the new ones."""
+        if self.best is not None:
+            warnings.warn(
+                f"{self.directory}: the best checkpoint ({state.get('monitor')} {self.best:g}) was measured on other "
+                f"validation data or by another metric; this run picks its best among its own epochs.",
+                stacklevel=3,
+            )
+        self.best = None
+        best_path = os.path.join(self.directory, BEST_FILE)
+        if os.path.exists(best_path):
+            os.remove(best_path)
 
     def _remove_leftovers(self, current):
         """Delete temporary files and last-epoch files that `state.json` does not name (left by a kill)."""
@@ -140,7 +164,8 @@ class Checkpoints(keras.callbacks.Callback):
             self.best = float(value)
             _atomic_save_weights(self.model, os.path.join(self.directory, BEST_FILE))
         _atomic_write_json(
-            {"epoch": epoch + 1, "last": last, "best": self.best, "monitor": self.monitor, "mode": self.mode},
+            {"epoch": epoch + 1, "last": last, "best": self.best, "monitor": self.monitor, "mode": self.mode,
+             "measured_on": self.measured_on},
             os.path.join(self.directory, STATE_FILE),
         )
         if previous is not None and previous["last"] != last:

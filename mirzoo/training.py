@@ -21,6 +21,7 @@ import keras
 from mirzoo import checkpoints
 from mirzoo.data import from_manifest, read_manifest
 from mirzoo.loading import load, resolve_preset, save_preset
+from mirzoo.presets import sha256_of
 from mirzoo.tensorflow_support import require_tensorflow
 
 STRATEGIES = ("auto", "mirrored", "onedevice", "multiworker")
@@ -100,7 +101,8 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
         output_dir: folder for `checkpoints/`, `logs/` (TensorBoard), `preset/`
             and `metrics.json`. Reusing it resumes after the last completed epoch.
         validation_manifest: optional manifest for validation, best checkpoint
-            and early stopping (centre crops).
+            and early stopping (centre crops). Resuming with another validation
+            manifest (other bytes) forgets the best epoch judged on the old one.
         epochs: total epochs, counting resumed ones.
         batch_size: global batch size (split across replicas).
         learning_rate: Adam's learning rate.
@@ -145,11 +147,14 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
         validation_data = from_manifest(validation_manifest, data_preset, batch_size=batch_size, training=False,
                                         cache=cache)
     checkpoint_dir = _checkpoint_dir(output_dir)
+    # The data the best epoch is judged on: a resumed run with another validation manifest starts a new race.
+    measured_on = f"sha256:{sha256_of(validation_manifest if validation_manifest is not None else train_manifest)}"
     if isinstance(distribution, tf.distribute.MultiWorkerMirroredStrategy):
-        history = _custom_loop(trainee, distribution, train_data, batch_size, epochs, checkpoint_dir, verbose)
+        history = _custom_loop(trainee, distribution, train_data, batch_size, epochs, checkpoint_dir, verbose,
+                               measured_on)
     else:
         history = _fit(trainee, train_data, validation_data, epochs, checkpoint_dir, output_dir, verbose,
-                       early_stopping_patience)
+                       early_stopping_patience, measured_on)
     state = checkpoints.read_state(checkpoint_dir) or {"epoch": 0, "best": None}
     if validation_data is not None and os.path.exists(os.path.join(checkpoint_dir, checkpoints.BEST_FILE)):
         trainee.load_weights(os.path.join(checkpoint_dir, checkpoints.BEST_FILE))
@@ -185,11 +190,11 @@ def _last(history, key):
     return float(values[-1]) if values else None
 
 
-def _fit(net, train_data, validation_data, epochs, checkpoint_dir, output_dir, verbose, patience):
+def _fit(net, train_data, validation_data, epochs, checkpoint_dir, output_dir, verbose, patience, measured_on):
     initial_epoch = checkpoints.restore(net, checkpoint_dir)
     monitor = "val_loss" if validation_data is not None else "loss"
     callbacks = [
-        checkpoints.Checkpoints(checkpoint_dir, monitor=monitor),
+        checkpoints.Checkpoints(checkpoint_dir, monitor=monitor, measured_on=measured_on),
         keras.callbacks.TensorBoard(os.path.join(output_dir, "logs")),
     ]
     if patience is not None and validation_data is not None:
@@ -217,7 +222,7 @@ def _checkpoint_dir(output_dir):
     return os.path.join(output_dir, "checkpoints" if _is_chief() else f"worker-{_task_index()}-checkpoints")
 
 
-def _custom_loop(net, strategy, train_data, global_batch, epochs, checkpoint_dir, verbose):
+def _custom_loop(net, strategy, train_data, global_batch, epochs, checkpoint_dir, verbose, measured_on):
     """Multi-worker training: one `strategy.run` step per global batch, averaged over all replicas."""
     tf = require_tensorflow("mirzoo.train (tf.distribute)")
 
@@ -228,7 +233,7 @@ def _custom_loop(net, strategy, train_data, global_batch, epochs, checkpoint_dir
     with strategy.scope():
         optimizer.build(net.trainable_variables)
     initial_epoch = checkpoints.restore(net, checkpoint_dir)
-    saver = checkpoints.Checkpoints(checkpoint_dir, monitor="loss")
+    saver = checkpoints.Checkpoints(checkpoint_dir, monitor="loss", measured_on=measured_on)
     saver.set_model(net)
 
     def replica_step(waveform, target):

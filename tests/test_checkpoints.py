@@ -34,3 +34,30 @@ def test_a_nan_validation_loss_is_never_the_best(tmp_path):
         assert state["best"] == (None if epoch == 0 else 0.5 if epoch < 3 else 0.1)
     model.load_weights(str(tmp_path / "best.weights.h5"))
     assert model.get_weights()[0][0, 0] == kernels[0.1]
+
+
+def test_a_best_measured_on_other_data_is_forgotten(tmp_path):
+    """A resumed run validated on another manifest cannot compare its losses with the old best."""
+    import keras
+    import numpy as np
+    import pytest
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+
+    def epoch_end(saver, epoch, loss):
+        model.set_weights([np.full((2, 1), float(epoch), np.float32), np.zeros(1, np.float32)])
+        saver.on_epoch_end(epoch, {"val_loss": loss})
+
+    first = checkpoints.Checkpoints(str(tmp_path), measured_on="sha256:a")
+    first.set_model(model)
+    epoch_end(first, 0, 0.1)
+    assert checkpoints.Checkpoints(str(tmp_path), measured_on="sha256:a").best == 0.1
+    with pytest.warns(UserWarning, match="measured on other validation data"):
+        second = checkpoints.Checkpoints(str(tmp_path), measured_on="sha256:b")
+    assert second.best is None and not (tmp_path / "best.weights.h5").exists()
+    second.set_model(model)
+    epoch_end(second, 1, 0.5)  # worse than the old 0.1, but the old 0.1 was measured on other data
+    state = json.loads((tmp_path / "state.json").read_text())
+    assert (state["best"], state["measured_on"]) == (0.5, "sha256:b")
+    model.load_weights(str(tmp_path / "best.weights.h5"))
+    assert model.get_weights()[0][0, 0] == 1.0

@@ -1,7 +1,9 @@
 """mirzoo.train: single device, MirroredStrategy, multi-worker, and resuming after SIGKILL (CPU only)."""
 
+import hashlib
 import json
 import os
+import pathlib
 import signal
 import socket
 import subprocess
@@ -203,3 +205,25 @@ def test_the_same_seed_twice_gives_identical_weights_and_another_seed_does_not(c
         np.testing.assert_array_equal(a, b)
     other = in_process("other", seed=4)
     assert any(not np.array_equal(a, b) for a, b in zip(first, other))
+
+
+def test_resuming_with_another_validation_manifest_picks_the_best_among_its_own_epochs(corpus, tmp_path):
+    """The old best was judged on other data: the saved preset must come from the resumed run's epochs."""
+    train_manifest, validation_manifest = corpus
+    rows = open(validation_manifest, encoding="utf-8").read().splitlines(keepends=True)
+    # Beside the original: its relative audio paths resolve from the manifest's folder.
+    other = pathlib.Path(validation_manifest).with_name("validation_resumed_with_fewer_clips.csv")
+    other.write_text("".join(rows[:-2]), encoding="utf-8")  # header and all but the last two clips
+    run = tmp_path / "run"
+    arguments = dict(batch_size=8, learning_rate=3e-3, verbose=0)
+    mirzoo.train("conv1d_tagger", train_manifest, run, validation_manifest=validation_manifest, epochs=1, **arguments)
+    with pytest.warns(UserWarning, match="measured on other validation data"):
+        result = mirzoo.train("conv1d_tagger", train_manifest, run, validation_manifest=str(other), epochs=2,
+                              **arguments)
+    state = checkpoints.read_state(run / "checkpoints")
+    assert state["measured_on"] == f"sha256:{hashlib.sha256(other.read_bytes()).hexdigest()}"
+    assert state["best"] == pytest.approx(result.history["val_loss"][-1])  # the one epoch judged on `other`
+    saved, last = mirzoo.load(result.preset_dir), mirzoo.build("conv1d_tagger")
+    last.compile(optimizer="adam", loss="binary_crossentropy")
+    checkpoints.restore(last, run / "checkpoints")
+    assert all(np.array_equal(a, b) for a, b in zip(saved.get_weights(), last.get_weights()))
