@@ -108,6 +108,11 @@ def _non_finite(value):
     return make
 
 
+def _beyond_full_scale(path):
+    path.write_bytes(wav_bytes(np.float32(1e19) * clip_signal(RATE), RATE, "FLOAT"))
+    return path, None
+
+
 def _directory(path):
     path.mkdir()
     return path, None
@@ -132,6 +137,8 @@ ROWS = [
     Row("single sample", _pcm("PCM_16", signal=lambda: np.array([0.5], np.float32))),
     Row("NaN samples", _non_finite(np.nan), (AudioError, "NaN or infinite"), NOT_PCM),
     Row("inf samples", _non_finite(np.inf), (AudioError, "NaN or infinite"), NOT_PCM),
+    Row("float samples far beyond full scale", _beyond_full_scale, (AudioError, "float audio must lie in [-1, 1]"),
+        NOT_PCM),
     Row("silence", _pcm("PCM_16", signal=lambda: np.zeros(int(SECONDS * RATE), np.float32))),
     Row("clipped full-scale noise", _pcm("PCM_16", signal=_clipped_noise)),
     Row("8-bit PCM (WAV, unsigned)", _pcm("PCM_U8"), serve_wav=NOT_16_BIT),
@@ -145,6 +152,9 @@ ROWS = [
     *[Row(f"{n} channels", _pcm("PCM_16", channels=n)) for n in range(2, 9)],
     *[Row(f"{rate} Hz", _pcm("PCM_16", rate=rate), serve_wav="serve_wav expects WAV audio at 16000 Hz", atol=1e-4)
       for rate in (8000, 11025, 22050, 44100, 48000, 96000, 192000)],
+    Row("500 Hz in the header", _write(lambda: wav_bytes(clip_signal(RATE), 500, "PCM_16")),
+        (AudioError, "sample_rate must be a number of Hz between 1,000 and 1,000,000; received 500"),
+        "serve_wav expects WAV audio at 16000 Hz"),
     Row("truncated WAV header", _write(lambda: wav_bytes(clip_signal(RATE), RATE, "PCM_16")[:30]),
         (AudioError, "cannot decode"), "Data too short"),
     Row("text file named .wav", _write(b"these are notes, not audio\n"), (AudioError, "cannot decode"),

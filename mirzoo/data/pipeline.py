@@ -22,6 +22,7 @@ import numpy as np
 import soundfile
 import soxr
 
+from mirzoo.audio import check_sample_rate, check_samples
 from mirzoo.data.manifest import ManifestEntry, read_frame_labels, read_manifest
 from mirzoo.models.frontend import frame_rate_of
 from mirzoo.tensorflow_support import require_tensorflow
@@ -78,6 +79,7 @@ def _prepare(entries, preset, labels, strict):
             info = soundfile.info(entry.audio)
             if info.frames <= 0:
                 raise ValueError("no samples")
+            check_sample_rate(info.samplerate, "the header's rate")
         except (RuntimeError, ValueError, OSError) as error:
             _skip(f"{entry.audio}: unusable audio, skipped ({error}).", strict)
             continue
@@ -111,11 +113,12 @@ def _decode_outside_graph(path, sample_rate, strict):
     path = path.decode() if isinstance(path, bytes) else str(path)
     try:
         audio, rate = soundfile.read(path, dtype="float32", always_2d=True)
+        if not len(audio):
+            raise ValueError("no samples")
+        check_samples(audio, "the samples")
         mono = audio.mean(axis=1, dtype=np.float32)
         if rate != sample_rate:
             mono = soxr.resample(mono, rate, int(sample_rate), quality="HQ").astype(np.float32)
-        if not len(mono) or not np.all(np.isfinite(mono)):
-            raise ValueError("empty, NaN or infinite samples")
     except (RuntimeError, ValueError, OSError) as error:
         if strict:
             raise ValueError(f"{path}: unreadable during decoding ({error}).") from error
