@@ -8,17 +8,25 @@
   Patch taggers (the musicnn ports) also return `taggram` `[batch, patches, n_labels]` (the
   score of each patch) and `embedding` `[batch, patches, features]`; their `scores` is the mean
   of the taggram over the patches, the original's track-level tags.
+  A tensor of another rank than `[batch, samples]` is refused with an `InvalidArgument` error.
 - `serve_wav`: `wav` string `[batch]` of WAV-file bytes, decoded in the graph with
-  `tf.audio.decode_wav` (16-bit PCM), downmixed and zero-padded to the longest clip of the
-  request → the same outputs. A WAV at another sample rate is refused with an
-  `InvalidArgument` error naming the expected rate (no in-graph resampling).
+  `tf.audio.decode_wav` (16-bit PCM) and downmixed. Each clip is scored alone (`tf.map_fn` over
+  the request), exactly as if it were sent by itself, so its outputs never depend on the other
+  clips; an empty clip is refused ("waveform has no samples") in any request. The same outputs:
+  those with a time axis (frame models' `scores`, patch taggers' `taggram` and `embedding`) are
+  zero-padded to the request's longest clip, and an int32 `[batch]` output holds each clip's own
+  length: `frames` (frame models) or `patches` (patch taggers); entries beyond it are zeros.
+  A WAV at another sample rate is refused with an `InvalidArgument` error naming the expected
+  rate (no in-graph resampling).
 
 `labels.txt` (one label per line, in score order) and `preset.json` (sample rate, frame rate,
 front end, …) are stored as SavedModel assets. Nothing of mirzoo or Keras is needed to serve it.
 """
 
 import json
+import numbers
 import os
+import re
 import shutil
 import tempfile
 
@@ -32,42 +40,90 @@ LABELS_FILE = "labels.txt"
 
 
 def next_version(base_path):
-    """The smallest integer above every numeric version folder in `base_path` (1 when there is none)."""
+    """The smallest integer above every numeric version folder in `base_path` (1 when there is none).
+
+    Only names of ASCII digits count, as for TF Serving (`str.isdigit` also accepts "²" or "٣").
+    """
     if not os.path.isdir(base_path):
         return 1
-    versions = [int(name) for name in os.listdir(base_path) if name.isdigit()]
+    versions = [int(name) for name in os.listdir(base_path) if re.fullmatch(r"[0-9]+", name)]
     return max(versions, default=0) + 1
 
 
+def _checked_version(version):
+    """`version` itself when it is a positive integer (a bool, float or string is not one), else ValueError."""
+    if isinstance(version, bool) or not isinstance(version, numbers.Integral) or version < 1:
+        raise ValueError(f"`version` must be a positive integer; received {version!r}.")
+    return int(version)
+
+
 def _serving_functions(model, tf):
+    """(serving_default, serve_wav): the two endpoints' functions.
+
+    serve_wav scores each clip alone, inside the graph (`tf.map_fn` over the request), so a clip's
+    outputs never depend on the other clips of its request; outputs with a time axis come back
+    zero-padded to the request's longest, with each clip's own length beside them.
+    """
     preset = model.preset
     sample_rate = preset.sample_rate
+    patched = patch_frames_of(preset) is not None
 
     # Taggers see at least one whole window: shorter clips are zero-padded to one, as mirzoo.predict does.
     minimum_samples = preset.clip_samples if preset.task == "tagging" else 0
 
     def checked(waveform):
-        tf.debugging.assert_greater(tf.shape(waveform)[1], 0, message="waveform has no samples")
-        tf.debugging.assert_all_finite(waveform, "waveform contains NaN or infinite samples")
+        with tf.control_dependencies(
+            [tf.debugging.assert_greater(tf.shape(waveform)[1], 0, message="waveform has no samples")]
+        ):
+            waveform = tf.debugging.assert_all_finite(waveform, "waveform contains NaN or infinite samples")
         return tf.pad(waveform, [[0, 0], [0, tf.maximum(minimum_samples - tf.shape(waveform)[1], 0)]])
 
-    def scores(waveform):
+    def outputs_of(waveform):
         outputs = model(checked(waveform), training=False)
-        if patch_frames_of(preset) is None:
+        if not patched:
             return {"scores": outputs}
         return {"scores": tf.reduce_mean(outputs["taggram"], axis=1), "taggram": outputs["taggram"],
                 "embedding": outputs["embedding"]}
 
+    def scores(waveform):
+        # TF Serving feeds a tensor of any rank to the [batch, samples] placeholder. The rank is counted
+        # from the shape's values (tf.where) because graph optimisation folds tf.rank to the declared 2.
+        shape = tf.shape(waveform)
+        rank_check = tf.debugging.assert_equal(
+            tf.size(tf.where(shape >= 0)), 2,
+            message="serving_default expects waveform float32 [batch, samples]: one row of mono samples per clip",
+        )
+        with tf.control_dependencies([rank_check]):
+            waveform = tf.identity(waveform)
+        return outputs_of(waveform)
+
     def decode(contents):
         audio, rate = tf.audio.decode_wav(contents)
-        tf.debugging.assert_equal(
+        with tf.control_dependencies([tf.debugging.assert_equal(
             rate, sample_rate, message=f"serve_wav expects WAV audio at {sample_rate} Hz; resample it before sending"
-        )
-        return tf.reduce_mean(audio, axis=1)
+        )]):
+            return tf.reduce_mean(audio, axis=1)
+
+    # One clip's outputs, without the batch axis: a time axis (frames, patches) varies from clip to clip.
+    clip_shapes = {key: tuple(value.shape[1:]) for key, value in
+                   (model.output if patched else {"scores": model.output}).items()}
+    if patched:
+        clip_shapes["scores"] = clip_shapes["taggram"][1:]
+    clip_specs = {key: tf.RaggedTensorSpec(shape, tf.float32, ragged_rank=0) if shape[0] is None
+                  else tf.TensorSpec(shape, tf.float32) for key, shape in clip_shapes.items()}
+    length_key, timed_key = ("patches", "taggram") if patched else ("frames", "scores")
+
+    def score_one_wav(contents):
+        return {key: value[0] for key, value in outputs_of(decode(contents)[None]).items()}
 
     def scores_from_wav(wav):
-        decoded = tf.map_fn(decode, wav, fn_output_signature=tf.RaggedTensorSpec([None], tf.float32, ragged_rank=0))
-        return scores(decoded.to_tensor())
+        clips = tf.map_fn(score_one_wav, wav, fn_output_signature=clip_specs)
+        # An empty request's ragged values lack their inner shape: the reshape restores it.
+        outputs = {key: value.with_flat_values(tf.reshape(value.flat_values, [-1, *clip_shapes[key][1:]])).to_tensor()
+                   if isinstance(value, tf.RaggedTensor) else value for key, value in clips.items()}
+        if isinstance(clips[timed_key], tf.RaggedTensor):
+            outputs[length_key] = tf.cast(clips[timed_key].row_lengths(), tf.int32)
+        return outputs
 
     return scores, scores_from_wav
 
@@ -101,8 +157,8 @@ def export(model, base_path, version=None, weights="default"):
         model: a model from `mirzoo.build` / `mirzoo.load`, or a name / preset folder
             (loaded with `weights`).
         base_path: TF Serving's model base path.
-        version: integer version; default the next free one. An existing version is
-            never overwritten.
+        version: a positive int (not a bool, float or string); default the next free
+            one. An existing version is never overwritten.
         weights: for a name or folder: as `mirzoo.load`.
 
     Returns:
@@ -111,15 +167,16 @@ def export(model, base_path, version=None, weights="default"):
         an export.
     """
     tf = require_tensorflow("mirzoo.export (SavedModel)")
+    if version is not None:
+        version = _checked_version(version)
     if isinstance(model, (str, os.PathLike)):
         from mirzoo.loading import load
 
         model = load(model, weights=weights)
     if getattr(model, "preset", None) is None:
         raise ValueError("This model carries no preset: build it with mirzoo.build or mirzoo.load.")
-    version = next_version(base_path) if version is None else int(version)
-    if version < 1:
-        raise ValueError(f"`version` must be a positive integer; received {version}.")
+    if version is None:
+        version = next_version(base_path)
     target = os.path.join(base_path, str(version))
     if os.path.exists(target):
         raise FileExistsError(f"{target}: version {version} exists already; choose another or leave version=None.")

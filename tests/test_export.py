@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -54,6 +55,13 @@ def padded_to_a_window(model, waveform):
     return np.pad(waveform, [(0, 0), (0, max(model.preset.clip_samples - waveform.shape[1], 0))])
 
 
+def clip_length_output(model):
+    """serve_wav's int32 output of each clip's own length: "frames", "patches" (patch taggers) or None."""
+    if patch_frames_of(model.preset):
+        return "patches"
+    return "frames" if model.preset.task == "frames" else None
+
+
 def wav_bytes(audio, sample_rate, subtype="PCM_16"):
     buffer = io.BytesIO()
     soundfile.write(buffer, audio, sample_rate, format="WAV", subtype=subtype)
@@ -92,9 +100,14 @@ def test_servable_in_a_fresh_process_without_keras(exported, name, tmp_path):
             expected = {"scores": expected["taggram"].mean(axis=1), **expected}
         else:
             expected = {"scores": expected}
-        assert report["outputs"] == report["wav_outputs"] == sorted(expected)
+        assert report["outputs"] == sorted(expected)
         for key, value in expected.items():
             np.testing.assert_allclose(out[f"{signature}/{key}"], value, atol=1e-5)
+    length = clip_length_output(model)  # serve_wav's per-clip frame / patch count, the Keras model's own
+    assert report["wav_outputs"] == sorted([*expected, *([length] if length else [])])
+    if length:
+        timed = expected["taggram" if length == "patches" else "scores"]
+        np.testing.assert_array_equal(out[f"wav/{length}"], [timed.shape[1]] * len(timed))
     assets = os.path.join(path, "assets")
     assert open(os.path.join(assets, "labels.txt")).read().split("\n")[:-1] == list(model.preset.labels)
     preset = json.load(open(os.path.join(assets, "preset.json")))
@@ -181,3 +194,78 @@ def test_versions_count_up_and_are_never_overwritten(exported, tmp_path):
     with pytest.raises(FileExistsError, match="version 7 exists"):
         export(model, tmp_path / "m", version=7)
     assert sorted(os.listdir(tmp_path / "m")) == ["1", "7", "8"], "no staging folders left behind"
+
+
+@pytest.fixture(scope="module")
+def loaded_signatures(exported):
+    """name → the exported model's signatures, each SavedModel loaded once."""
+    cache = {}
+
+    def signatures(name):
+        if name not in cache:
+            cache[name] = tf.saved_model.load(exported[name][1]).signatures
+        return cache[name]
+
+    return signatures
+
+
+def pcm_clip(rate, seconds, seed):
+    return np.round(harmonic_test_signal(rate, seconds, seed=seed) * 32767).astype(np.int16)
+
+
+@pytest.mark.parametrize("name", ["conv1d_tagger.synth", "dnn_chroma.synth", "musicnn.mtt"])
+def test_serve_wav_scores_each_clip_as_if_sent_alone(exported, loaded_signatures, name):
+    model, _ = exported[name]
+    rate = model.preset.sample_rate
+    serve_wav = loaded_signatures(name)["serve_wav"]
+    clips = [pcm_clip(rate, seconds, seed) for seconds, seed in ((3.0, 0), (10.0, 1), (0.5, 2))]
+    together = {key: value.numpy() for key, value in serve_wav(wav=[wav_bytes(c, rate) for c in clips]).items()}
+    length = clip_length_output(model)
+    for index, clip in enumerate(clips):
+        alone = {key: value.numpy()[0] for key, value in serve_wav(wav=[wav_bytes(clip, rate)]).items()}
+        direct = keras.tree.map_structure(lambda t: np.asarray(t)[0],
+                                          model(padded_to_a_window(model, clip[None] / 32768.0), training=False))
+        direct = {"scores": direct["taggram"].mean(axis=0), **direct} if length == "patches" else {"scores": direct}
+        if length:
+            own = len(direct["taggram" if length == "patches" else "scores"])
+            assert together[length][index] == alone[length] == own
+        for key, value in direct.items():
+            served = together[key][index]
+            if served.ndim == 2:  # a time axis: the clip's own rows, then zeros up to the request's longest
+                assert not served[len(value):].any()
+                served = served[: len(value)]
+            np.testing.assert_allclose(served, alone[key], rtol=0, atol=1e-6)
+            np.testing.assert_allclose(served, value, rtol=0, atol=1e-5)
+
+
+def test_serve_wav_refuses_an_empty_clip_in_any_request(tagger):
+    _, loaded = tagger
+    serve_wav = loaded.signatures["serve_wav"]
+    empty, good = wav_bytes(np.zeros(0, np.int16), 16000), wav_bytes(pcm_clip(16000, 1.0, 0), 16000)
+    for request in ([empty], [good, empty], [empty, good]):
+        with pytest.raises(tf.errors.InvalidArgumentError, match="waveform has no samples"):
+            serve_wav(wav=request)
+    assert serve_wav(wav=[good])["scores"].shape == (1, 12)
+
+
+@pytest.mark.parametrize("shape", [(16000,), (1, 1, 16000), ()], ids=["rank 1", "rank 3", "rank 0"])
+def test_serving_default_refuses_a_rank_other_than_two(tagger, shape):
+    _, loaded = tagger
+    serve = loaded.signatures["serving_default"]
+    with pytest.raises(tf.errors.InvalidArgumentError, match=re.escape("expects waveform float32 [batch, samples]")):
+        serve(waveform=tf.zeros(shape))
+    assert serve(waveform=tf.zeros((1, 16000)))["scores"].shape == (1, 12)
+
+
+def test_next_version_counts_only_ascii_digit_folders(tmp_path):
+    for name in ("3", "\u00b2", "\u0663", "12a", "latest"):  # "²" and Arabic-Indic 3 pass str.isdigit()
+        (tmp_path / name).mkdir()
+    assert next_version(tmp_path) == 4
+
+
+@pytest.mark.parametrize("version", [1.5, True, 0, -1, "2"])
+def test_export_refuses_a_version_that_is_not_a_positive_int(exported, tmp_path, version):
+    model, _ = exported["conv1d_tagger.synth"]
+    with pytest.raises(ValueError, match=re.escape(f"received {version!r}")):
+        export(model, tmp_path / "m", version=version)
+    assert not (tmp_path / "m").exists()

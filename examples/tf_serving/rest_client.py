@@ -41,7 +41,11 @@ def print_top(scores, labels, top):
 def _post(url, body, timeout):
     request = urllib.request.Request(url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=timeout) as response:
-        return np.asarray(json.loads(response.read())["predictions"], dtype=np.float32)
+        predictions = json.loads(response.read())["predictions"]
+    # With more than one output (serve_wav's `frames`, a patch tagger's `taggram`), each row is a dict of them.
+    if predictions and isinstance(predictions[0], dict):
+        predictions = [row["scores"] for row in predictions]
+    return np.asarray(predictions, dtype=np.float32)
 
 
 def predict_waveforms(server, model, waveforms, timeout=60.0):

@@ -30,6 +30,7 @@ from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc  # 
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples" / "tf_serving"
 MODEL_NAME = "conv1d_tagger"
+FRAME_MODEL_NAME = "dnn_chroma"
 
 
 def import_example(name):
@@ -50,8 +51,25 @@ def served(tmp_path_factory):
     return model, path, tf.saved_model.load(path)
 
 
-def run_signature(loaded, signature, inputs):
-    return loaded.signatures[signature](**{k: tf.constant(v) for k, v in inputs.items()})["scores"].numpy()
+@pytest.fixture(scope="module")
+def served_frames(tmp_path_factory):
+    """A frame model: its serve_wav has two outputs (`scores`, `frames`)."""
+    model = mirzoo.build(FRAME_MODEL_NAME)
+    path = mirzoo.export(model, tmp_path_factory.mktemp("serving") / FRAME_MODEL_NAME)
+    return model, path, tf.saved_model.load(path)
+
+
+def run_signature(loaded, signature, inputs, output="scores"):
+    outputs = loaded.signatures[signature](**{k: tf.constant(v) for k, v in inputs.items()})
+    return outputs[output].numpy() if output else {name: value.numpy() for name, value in outputs.items()}
+
+
+def rest_predictions(outputs):
+    """TF Serving's REST row format: one output → a list of its rows; more → a list of {output: row}."""
+    if len(outputs) == 1:
+        return next(iter(outputs.values())).tolist()
+    return [{name: value[index].tolist() for name, value in outputs.items()}
+            for index in range(len(next(iter(outputs.values()))))]
 
 
 class PredictionServiceDouble(prediction_service_pb2_grpc.PredictionServiceServicer):
@@ -82,12 +100,13 @@ def grpc_target(served):
 
 
 @pytest.fixture(scope="module")
-def rest_server(served):
-    loaded = served[2]
+def rest_server(served, served_frames):
+    models = {MODEL_NAME: served[2], FRAME_MODEL_NAME: served_frames[2]}
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self):
-            if self.path != f"/v1/models/{MODEL_NAME}:predict":
+            name = self.path.removeprefix("/v1/models/").removesuffix(":predict")
+            if name not in models or self.path != f"/v1/models/{name}:predict":
                 self.send_error(404)
                 return
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
@@ -96,7 +115,8 @@ def rest_server(served):
                 inputs = {"wav": [base64.b64decode(item["b64"]) for item in body["instances"]]}
             else:
                 inputs = {"waveform": np.asarray(body["instances"], np.float32)}
-            payload = json.dumps({"predictions": run_signature(loaded, signature, inputs).tolist()}).encode()
+            outputs = run_signature(models[name], signature, inputs, output=None)
+            payload = json.dumps({"predictions": rest_predictions(outputs)}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
@@ -159,3 +179,14 @@ def test_rest_client_waveform_and_base64_wav(served, rest_server):
     np.testing.assert_allclose(client.predict_wav_files(rest_server, MODEL_NAME, [wav_file(c) for c in pcm],
                                                         timeout=30),
                                model.predict(pcm / 32768.0, verbose=0), atol=1e-5)
+
+
+def test_rest_client_reads_scores_from_rows_of_several_outputs(served_frames, rest_server):
+    # serve_wav of a frame model answers `scores` and `frames`: TF Serving sends a dict per clip.
+    model, _, _ = served_frames
+    client = import_example("rest_client")
+    pcm = np.round(harmonic_test_signal(22050, 1.0) * 32767).astype(np.int16)
+    buffer = io.BytesIO()
+    soundfile.write(buffer, pcm, 22050, format="WAV", subtype="PCM_16")
+    scores = client.predict_wav_files(rest_server, FRAME_MODEL_NAME, [buffer.getvalue()], timeout=30)
+    np.testing.assert_allclose(scores, model.predict(pcm[None] / 32768.0, verbose=0), atol=1e-5)
