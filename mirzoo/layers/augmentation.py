@@ -4,7 +4,10 @@ import keras
 from keras import ops
 
 from mirzoo.layers.base import AudioLayer
-from mirzoo.layers.checks import check_spectrogram, check_waveform
+from mirzoo.layers.checks import check_float32_number, check_spectrogram, check_waveform, is_finite_number
+
+# Gains beyond ±120 dB (a factor of 10^6) are no augmentation; the bound keeps audio in [-1, 1] finite in float32.
+MAX_GAIN_DB = 120.0
 
 
 def _random_band(batch, length, max_width, seed_generator):
@@ -25,7 +28,8 @@ class SpecAugment(AudioLayer):
         freq_mask_param: widest frequency mask F in bins (widths uniform in [0, F]).
         time_mask_param: widest time mask T in frames.
         n_freq_masks, n_time_masks: masks of each kind per example.
-        mask_value: value written into masked cells (e.g. the dB floor).
+        mask_value: value written into masked cells (e.g. the dB floor); a finite
+            number that float32 can hold (NaN, ±inf and |value| > 3.4e38 are refused).
         seed: integer seed for reproducible masks.
 
     Input / output shape: `(batch, frames, bins[, channels])`.
@@ -47,7 +51,7 @@ class SpecAugment(AudioLayer):
         self.time_mask_param = time_mask_param
         self.n_freq_masks = n_freq_masks
         self.n_time_masks = n_time_masks
-        self.mask_value = float(mask_value)
+        self.mask_value = check_float32_number("mask_value", mask_value)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
@@ -88,7 +92,9 @@ class RandomGain(AudioLayer):
     """Scale each waveform by a gain drawn uniformly in dB, training only.
 
     Args:
-        min_gain_db, max_gain_db: range of the gain in dB (min <= max).
+        min_gain_db, max_gain_db: range of the gain in dB (min <= max), each a
+            finite number in [-120, 120] (gains of 10^-6 to 10^6), so audio in
+            [-1, 1] stays finite in float32.
         seed: integer seed for reproducible gains.
 
     Input / output shape: `(batch, samples[, channels])`.
@@ -96,6 +102,12 @@ class RandomGain(AudioLayer):
 
     def __init__(self, min_gain_db=-6.0, max_gain_db=6.0, seed=None, **kwargs):
         super().__init__(**kwargs)
+        for name, value in (("min_gain_db", min_gain_db), ("max_gain_db", max_gain_db)):
+            if not is_finite_number(value) or abs(value) > MAX_GAIN_DB:
+                raise ValueError(
+                    f"`{name}` must be a finite number of dB in [-{MAX_GAIN_DB:g}, {MAX_GAIN_DB:g}]. "
+                    f"Received: {name}={value!r}"
+                )
         if not min_gain_db <= max_gain_db:
             raise ValueError(
                 f"`min_gain_db` must not exceed `max_gain_db`. Received: {min_gain_db} > {max_gain_db}"

@@ -14,6 +14,10 @@ import keras
 import numpy as np
 from keras import ops
 
+# The layers compute in float32 (see `AudioLayer`): a parameter that float32 cannot hold becomes inf there.
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # 3.4028235e+38
+FLOAT32_TINY = float(np.finfo(np.float32).tiny)  # 1.1754944e-38, the smallest normal float32
+
 
 def values_are_concrete(x):
     """True when `x` holds actual values (eager tensor or array), not a trace."""
@@ -115,6 +119,30 @@ def check_positive_number(name, value):
     if not is_finite_number(value) or value <= 0:
         raise ValueError(f"`{name}` must be a finite number > 0. Received: {name}={value!r}")
     return float(value)
+
+
+def check_float32_number(name, value):
+    """Return `value` as a float, or raise a ValueError naming it unless it is finite in float32.
+
+    A float64 such as 1e39 is finite but overflows to inf when the layer casts it to float32.
+    """
+    if not is_finite_number(value) or abs(value) > FLOAT32_MAX:
+        raise ValueError(
+            f"`{name}` must be a finite number that float32 can hold (|{name}| <= {FLOAT32_MAX:.8g}). "
+            f"Received: {name}={value!r}"
+        )
+    return float(value)
+
+
+def check_positive_float32(name, value):
+    """:func:`check_positive_number`, and at most the largest float32 (3.4028235e+38)."""
+    number = check_positive_number(name, value)
+    if number > FLOAT32_MAX:
+        raise ValueError(
+            f"`{name}` must be at most {FLOAT32_MAX:.8g}, the largest float32; larger values overflow to inf. "
+            f"Received: {name}={value!r}"
+        )
+    return number
 
 
 def check_choice(name, value, choices):

@@ -6,7 +6,7 @@ import keras
 from keras import ops
 
 from mirzoo.layers.base import AudioLayer
-from mirzoo.layers.checks import check_choice, check_positive_number
+from mirzoo.layers.checks import check_choice, check_positive_float32
 
 LOG_BASES = ("e", "10")
 
@@ -19,7 +19,9 @@ class LogCompression(AudioLayer):
     uses `log10(1 + 10000 · x)` on a power mel spectrogram.
 
     Args:
-        multiplier: C > 0, scales the input before the logarithm.
+        multiplier: C > 0, scales the input before the logarithm; at most
+            3.4028235e+38, the largest float32 (the product C·x is computed in
+            float32, so keep it below that too).
         base: `"e"` (natural) or `"10"`.
 
     Input / output shape: unchanged; input >= 0.
@@ -27,7 +29,7 @@ class LogCompression(AudioLayer):
 
     def __init__(self, multiplier=1.0, base="e", **kwargs):
         super().__init__(**kwargs)
-        self.multiplier = check_positive_number("multiplier", multiplier)
+        self.multiplier = check_positive_float32("multiplier", multiplier)
         self.base = check_choice("base", str(base), LOG_BASES)
 
     def call(self, x):

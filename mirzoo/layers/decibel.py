@@ -1,12 +1,17 @@
 """Decibel scaling with a per-example dynamic range (librosa.power_to_db)."""
 
+import functools
+import math
 import numbers
 
 import keras
 from keras import ops
 
 from mirzoo.layers.base import AudioLayer
-from mirzoo.layers.checks import check_positive_number, is_finite_number
+from mirzoo.layers.checks import FLOAT32_MAX, FLOAT32_TINY, check_positive_float32, is_finite_number
+
+# Below it the scale 20 / power times a log10 range of float32 (about 76.5 decades) overflows float32.
+MIN_POWER = 1e-30
 
 
 @keras.saving.register_keras_serializable(package="mirzoo")
@@ -24,37 +29,64 @@ class MagnitudeToDecibel(AudioLayer):
     (then use an `amin` on the magnitude scale, e.g. 1e-5).
 
     Args:
-        ref: reference value (0 dB), > 0, or `"max"` for each example's maximum.
-        amin: floor > 0 applied to the input and to `ref`.
+        ref: reference value (0 dB), > 0 and at most 3.4028235e+38 (the largest
+            float32), or `"max"` for each example's maximum.
+        amin: floor applied to the input and to `ref`, between 1.1754944e-38 and
+            3.4028235e+38 (the normal float32 range: a smaller floor is subnormal
+            or 0 in float32, and silence could give -inf dB).
         top_db: dynamic range in dB (> 0) kept below each example's peak; `None`
-            keeps everything.
-        power: the exponent the input magnitude carries (2 = power, 1 = magnitude).
+            (or inf) keeps everything.
+        power: the exponent the input magnitude carries (2 = power, 1 = magnitude),
+            between 1e-30 and 3.4028235e+38 (below 1e-30 the scale `20 / power`
+            makes dB values overflow float32).
 
-    Input / output shape: `(batch, ...)`, unchanged.
+    Every parameter that float32 cannot hold is refused, so finite input gives
+    finite output.
+
+    Input / output shape: `(batch, ...)`, unchanged; a batch of 0 examples gives
+    an empty output.
     """
 
     def __init__(self, ref=1.0, amin=1e-10, top_db=80.0, power=2.0, **kwargs):
         super().__init__(**kwargs)
         if ref != "max" and not (is_finite_number(ref) and ref > 0):
             raise ValueError(f'`ref` must be a finite number > 0 or "max". Received: ref={ref!r}')
+        if ref != "max" and ref > FLOAT32_MAX:
+            raise ValueError(
+                f"`ref` must be at most {FLOAT32_MAX:.8g}, the largest float32; larger values overflow to inf. "
+                f"Received: ref={ref!r}"
+            )
         # top_db=inf is allowed: it keeps everything, as None does.
         if top_db is not None and (isinstance(top_db, bool) or not isinstance(top_db, numbers.Real) or not top_db > 0):
             raise ValueError(f"`top_db` must be a number of dB > 0, or None. Received: top_db={top_db!r}")
         self.ref = ref if ref == "max" else float(ref)
-        self.amin = check_positive_number("amin", amin)
+        self.amin = check_positive_float32("amin", amin)
+        if self.amin < FLOAT32_TINY:
+            raise ValueError(
+                f"`amin` must be at least {FLOAT32_TINY:.8g}, the smallest normal float32; a smaller floor is "
+                "subnormal or 0 in float32 (flushed to 0 on some hardware), and silence gives -inf dB. "
+                f"Received: amin={amin!r}"
+            )
         self.top_db = None if top_db is None else float(top_db)
-        self.power = check_positive_number("power", power)
+        self.power = check_positive_float32("power", power)
+        if self.power < MIN_POWER:
+            raise ValueError(
+                f"`power` must be at least {MIN_POWER:g} for decibels: the scale 20 / power would make dB values "
+                f"overflow float32. Received: power={power!r}"
+            )
 
     def call(self, x):
         scale = 20.0 / self.power
         example_axes = tuple(range(1, len(x.shape)))
+        # `initial` makes the maxima of an empty batch empty too; TensorFlow's `max` refuses an empty tensor.
+        example_max = functools.partial(ops.max, axis=example_axes, keepdims=True, initial=-math.inf)
         db = scale * ops.log10(ops.maximum(x, self.amin))
         if self.ref == "max":
-            db = db - scale * ops.log10(ops.maximum(ops.max(x, axis=example_axes, keepdims=True), self.amin))
+            db = db - scale * ops.log10(ops.maximum(example_max(x), self.amin))
         elif self.ref != 1.0:
             db = db - scale * ops.log10(ops.maximum(ops.convert_to_tensor(self.ref, x.dtype), self.amin))
         if self.top_db is not None:
-            db = ops.maximum(db, ops.max(db, axis=example_axes, keepdims=True) - self.top_db)
+            db = ops.maximum(db, example_max(db) - self.top_db)
         return db
 
     def compute_output_shape(self, input_shape):

@@ -10,7 +10,13 @@ from keras import ops
 
 from mirzoo import dsp
 from mirzoo.layers.base import AudioLayer
-from mirzoo.layers.checks import check_choice, check_positive_int, check_positive_number, check_spectrogram
+from mirzoo.layers.checks import (
+    FLOAT32_MAX,
+    check_choice,
+    check_positive_int,
+    check_positive_number,
+    check_spectrogram,
+)
 
 FILTERBANK_KINDS = ("mel", "log", "chroma", "custom")
 _BUILDERS = {
@@ -21,14 +27,23 @@ _BUILDERS = {
 
 
 def build_filterbank(kind, sample_rate=None, n_fft=None, filterbank_kwargs=None, matrix=None):
-    """The `(n_filters, 1 + n_fft // 2)` float64 matrix an `ApplyFilterbank` applies."""
+    """The `(n_filters, 1 + n_fft // 2)` float64 matrix an `ApplyFilterbank` applies, finite in float32."""
     check_choice("kind", kind, FILTERBANK_KINDS)
     if kind == "custom":
         if matrix is None:
             raise ValueError('kind="custom" needs `matrix`, an array of shape (n_filters, n_bins).')
         matrix = np.asarray(matrix, dtype=np.float64)
-        if matrix.ndim != 2 or not np.all(np.isfinite(matrix)):
+        if matrix.ndim != 2:
             raise ValueError(f"`matrix` must be a finite 2-D array (n_filters, n_bins). Received shape {matrix.shape}.")
+        # The layer applies it in float32: 1e39 is a finite float64 but inf there.
+        outside = ~(np.abs(matrix) <= FLOAT32_MAX)
+        if np.any(outside):
+            index = tuple(int(i) for i in np.argwhere(outside)[0])
+            raise ValueError(
+                f"`matrix` must hold finite values that float32 can represent (|value| <= {FLOAT32_MAX:.8g}). "
+                f"Received {int(outside.sum())} that are not, "
+                f"e.g. matrix[{index[0]}, {index[1]}]={float(matrix[index])!r}."
+            )
         return matrix
     if matrix is not None:
         raise ValueError(f'`matrix` is only used with kind="custom". Received kind={kind!r} and a matrix.')
@@ -51,10 +66,11 @@ def build_filterbank(kind, sample_rate=None, n_fft=None, filterbank_kwargs=None,
         if name != "norm" and isinstance(value, numbers.Real) and not math.isfinite(value):
             raise ValueError(f"`{name}` must be a finite number. Received: {name}={value!r}")
     matrix = builder(sample_rate, n_fft, **filterbank_kwargs)
-    if not np.all(np.isfinite(matrix)):
+    if not np.all(np.abs(matrix) <= FLOAT32_MAX):  # NaN or beyond float32
         raise ValueError(
             f"The {kind!r} filterbank for sample_rate={sample_rate}, n_fft={n_fft} and "
-            f"filterbank_kwargs={filterbank_kwargs!r} has non-finite weights; check those parameters' ranges."
+            f"filterbank_kwargs={filterbank_kwargs!r} has non-finite weights in float32; "
+            "check those parameters' ranges."
         )
     return matrix
 
@@ -74,7 +90,8 @@ class ApplyFilterbank(AudioLayer):
         n_fft: FFT length of the incoming spectrogram (not for `"custom"`).
         filterbank_kwargs: further arguments of the dsp function, e.g.
             `{"n_mels": 96, "f_min": 0.0, "htk": False, "norm": "slaney"}`.
-        matrix: for `"custom"`, a `(n_filters, n_bins)` array.
+        matrix: for `"custom"`, a `(n_filters, n_bins)` array of values that
+            float32 can hold (NaN, ±inf and |value| > 3.4028235e+38 are refused).
         trainable_filterbank: learn the filterbank, initialised from the matrix
             (then it is a weight and is saved as one).
 

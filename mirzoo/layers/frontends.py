@@ -3,7 +3,7 @@
 import keras
 
 from mirzoo.layers.base import AudioLayer
-from mirzoo.layers.checks import check_choice, check_positive_int, check_positive_number
+from mirzoo.layers.checks import check_choice, check_positive_float32, check_positive_int
 from mirzoo.layers.compression import LogCompression
 from mirzoo.layers.decibel import MagnitudeToDecibel
 from mirzoo.layers.filterbank import ApplyFilterbank
@@ -26,9 +26,17 @@ class SpectrogramFrontEnd(AudioLayer):
         power: exponent of the magnitude (2 = power, 1 = magnitude).
         compression: `"db"` (`MagnitudeToDecibel` with `ref`, `amin`, `top_db`),
             `"log"` / `"log10"` (`LogCompression` with `log_multiplier`), or `None`.
-        ref, amin, top_db: as `MagnitudeToDecibel`.
-        log_multiplier: C in `log(1 + C·x)`.
+        ref, amin, top_db: as `MagnitudeToDecibel` (checked when `compression="db"`).
+        log_multiplier: C in `log(1 + C·x)`, > 0 and at most 3.4028235e+38 (the
+            largest float32), as `LogCompression`'s `multiplier`.
         trainable_filterbank: learn the filterbank, initialised from its formula.
+        dtype: as `AudioLayer`: float32 (default) or float64; half-precision
+            dtypes and policies (e.g. `"mixed_float16"`) compute in float32.
+
+    Parameters that float32 cannot hold (NaN, ±inf, or beyond its range where
+    the layers cast them) are refused at construction with a ValueError naming
+    the parameter and the value. A batch of 0 clips gives an empty output of
+    the documented shape.
     """
 
     filterbank_kind = None
@@ -74,7 +82,7 @@ class SpectrogramFrontEnd(AudioLayer):
         elif compression in ("log", "log10"):
             base = "e" if compression == "log" else "10"
             # Checked here so that the error names this layer's parameter, not LogCompression's `multiplier`.
-            check_positive_number("log_multiplier", log_multiplier)
+            check_positive_float32("log_multiplier", log_multiplier)
             self.compression = LogCompression(log_multiplier, base, name="compression", dtype=self.dtype_policy)
         else:
             self.compression = None

@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from mirzoo.layers.base import AudioLayer
-from mirzoo.layers.checks import check_positive_number, check_spectrogram
+from mirzoo.layers.checks import check_positive_float32, check_spectrogram
 
 
 @keras.saving.register_keras_serializable(package="mirzoo")
@@ -16,7 +16,8 @@ class Magnitude(AudioLayer):
     magnitude.
 
     Args:
-        power: exponent > 0 applied to the magnitude.
+        power: exponent > 0 applied to the magnitude, at most 3.4028235e+38
+            (the largest float32).
 
     Input: a pair of tensors `(batch, frames, bins[, channels])`.
     Output: one tensor of the same shape, >= 0.
@@ -24,7 +25,7 @@ class Magnitude(AudioLayer):
 
     def __init__(self, power=1.0, **kwargs):
         super().__init__(**kwargs)
-        self.power = check_positive_number("power", power)
+        self.power = check_positive_float32("power", power)
 
     def call(self, inputs):
         if not isinstance(inputs, (tuple, list)) or len(inputs) != 2:

@@ -38,7 +38,8 @@ class STFT(AudioLayer):
         A pair `(real, imag)` of tensors shaped `(batch, frames, 1 + n_fft // 2)`
         or `(batch, frames, 1 + n_fft // 2, channels)`; `frames` is
         `1 + samples // hop_length` with `center=True` and even `n_fft`
-        (see `mirzoo.dsp.num_frames`).
+        (see `mirzoo.dsp.num_frames`). A batch of 0 clips gives empty tensors
+        of that shape.
 
     Example:
     >>> real, imag = STFT(n_fft=512, hop_length=256)(np.zeros((2, 16000), "float32"))
@@ -91,7 +92,8 @@ class STFT(AudioLayer):
             pad = dsp.padding_for_center(self.n_fft)
             widths = [(0, 0)] * (len(x.shape) - 1) + [(pad, pad)]
             x = ops.pad(x, widths, mode=self.pad_mode)
-        if self.framing == "gather":
+        # JAX's STFT op mishandles a batch of 0 clips; gathering frames gives the same (empty) result.
+        if self.framing == "gather" or waveform.shape[0] == 0:
             samples = x.shape[-1] if x.shape[-1] is not None else ops.shape(x)[-1]
             frames = ops.take(x, self._frame_indices(samples), axis=-1)
             real, imag = ops.rfft(frames * ops.convert_to_tensor(self._window, frames.dtype))

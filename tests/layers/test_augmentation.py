@@ -40,6 +40,16 @@ class TestSpecAugment(TestCase):
         with pytest.raises(ValueError, match="time_mask_param"):
             SpecAugment(time_mask_param=-1)
 
+    def test_largest_float32_mask_value_is_written_as_is(self):
+        big = float(np.finfo(np.float32).max)
+        out = np.asarray(SpecAugment(freq_mask_param=5, time_mask_param=10, mask_value=-big, seed=3)(
+            spectrogram(), training=True))
+        assert np.all(np.isfinite(out)) and np.any(out == np.float32(-big))
+
+    def test_empty_batch(self):
+        out = SpecAugment(seed=0)(np.zeros((0, 50, 20), "float32"), training=True)
+        assert tuple(out.shape) == (0, 50, 20)
+
 
 class TestRandomGain(TestCase):
     def test_identity_at_inference(self):
@@ -57,3 +67,12 @@ class TestRandomGain(TestCase):
     def test_rejects_inverted_range(self):
         with pytest.raises(ValueError, match="min_gain_db"):
             RandomGain(6.0, -6.0)
+
+    @pytest.mark.parametrize("gain_db, factor", [(120.0, 1e6), (-120.0, 1e-6)])
+    def test_widest_gains_scale_full_scale_audio_finitely(self, gain_db, factor):
+        x = np.where(np.random.default_rng(0).random((2, 100)) < 0.5, -1.0, 1.0).astype("float32")
+        out = np.asarray(RandomGain(gain_db, gain_db, seed=0)(x, training=True))
+        np.testing.assert_allclose(out, factor * x.astype(np.float64), rtol=1e-5)  # 10 ** (gain_db / 20)
+
+    def test_empty_batch(self):
+        assert tuple(RandomGain(seed=0)(np.zeros((0, 1000), "float32"), training=True).shape) == (0, 1000)

@@ -594,6 +594,26 @@ def top_db_message(kw):
     return f"`top_db` must be a number of dB > 0, or None. Received: top_db={kw['top_db']!r}"
 
 
+# Finite in float64 but inf in float32, where the layers compute.
+beyond_float32 = st.floats(min_value=float(np.finfo("float32").max), exclude_min=True, allow_infinity=False)
+
+
+def float32_overflow_message(name):
+    return lambda kw: (
+        f"`{name}` must be at most 3.4028235e+38, the largest float32; larger values overflow to inf. "
+        f"Received: {name}={kw[name]!r}"
+    )
+
+
+@st.composite
+def custom_matrix_with_one_value_beyond_float32(draw):
+    rows, columns = draw(st.integers(1, 8)), draw(st.integers(1, 40))
+    row, column = draw(st.integers(0, rows - 1)), draw(st.integers(0, columns - 1))
+    matrix = np.zeros((rows, columns))
+    matrix[row, column] = draw(st.sampled_from([1.0, -1.0])) * draw(beyond_float32 | non_finite)
+    return dict(kind="custom", matrix=matrix.tolist(), position=(row, column))
+
+
 WINDOW_NAMES = sorted(WINDOWS)
 MEL_NORMS = ("slaney", None)
 COMPRESSIONS = ("db", "log", "log10", None)
@@ -729,6 +749,48 @@ INVALID = {
         one("bins_per_octave", non_positive_ints),
         lambda kw: f"`bins_per_octave` must be a positive integer. Received: bins_per_octave={kw['bins_per_octave']!r}",
     ),
+    "LogCompression multiplier beyond float32": (
+        LogCompression,
+        one("multiplier", beyond_float32),
+        float32_overflow_message("multiplier"),
+    ),
+    "Magnitude power beyond float32": (Magnitude, one("power", beyond_float32), float32_overflow_message("power")),
+    "MagnitudeToDecibel amin beyond float32": (
+        MagnitudeToDecibel,
+        one("amin", beyond_float32),
+        float32_overflow_message("amin"),
+    ),
+    "MagnitudeToDecibel amin below the normal float32": (
+        MagnitudeToDecibel,
+        one("amin", st.floats(min_value=0.0, max_value=float(np.finfo("float32").tiny), exclude_min=True,
+                              exclude_max=True)),
+        lambda kw: "`amin` must be at least 1.1754944e-38, the smallest normal float32; a smaller floor is subnormal "
+        f"or 0 in float32 (flushed to 0 on some hardware), and silence gives -inf dB. Received: amin={kw['amin']!r}",
+    ),
+    "MagnitudeToDecibel ref beyond float32": (
+        MagnitudeToDecibel,
+        one("ref", beyond_float32),
+        float32_overflow_message("ref"),
+    ),
+    "MagnitudeToDecibel power < 1e-30": (
+        MagnitudeToDecibel,
+        one("power", st.floats(min_value=0.0, max_value=1e-30, exclude_min=True, exclude_max=True)),
+        lambda kw: "`power` must be at least 1e-30 for decibels: the scale 20 / power would make dB values overflow "
+        f"float32. Received: power={kw['power']!r}",
+    ),
+    "ApplyFilterbank custom matrix beyond float32": (
+        lambda position, **kwargs: ApplyFilterbank(**kwargs),
+        custom_matrix_with_one_value_beyond_float32(),
+        lambda kw: "`matrix` must hold finite values that float32 can represent (|value| <= 3.4028235e+38). Received "
+        f"1 that are not, e.g. matrix[{kw['position'][0]}, {kw['position'][1]}]="
+        f"{kw['matrix'][kw['position'][0]][kw['position'][1]]!r}.",
+    ),
+    "MelSpectrogram log_multiplier beyond float32": (
+        functools.partial(mel_frontend, compression="log"),
+        one("log_multiplier", beyond_float32),
+        float32_overflow_message("log_multiplier"),
+    ),
+    "MelSpectrogram amin beyond float32": (mel_frontend, one("amin", beyond_float32), float32_overflow_message("amin")),
     "LogFrequencySpectrogram log_multiplier": (
         log_frontend,
         one("log_multiplier", not_positive_numbers),
