@@ -7,6 +7,9 @@ with the original's outputs is in test_musicnn_parity.py.
 
 import json
 import os
+import subprocess
+import sys
+import threading
 
 import keras
 import numpy as np
@@ -297,3 +300,95 @@ def test_cli_predict_and_plot(fake_musicnn, tmp_path, capsys):
     assert plot.stat().st_size > 0
     assert main(["predict", "musicnn_vgg.msd", str(path), "--hop", "1.5"]) == 2
     assert "no hop" in capsys.readouterr().err
+
+
+# --- Concurrent first use: one conversion, every caller gets the complete folder ----------------------------------
+
+
+def cache_entries(cache):
+    """The cache folder's entries, its lock files aside: leftover temporary folders would show here."""
+    return sorted(entry for entry in os.listdir(cache) if not entry.endswith(".lock"))
+
+
+def in_threads(function, count=4):
+    """Run `function(i)` in `count` threads released together; return the results, re-raise the first error."""
+    barrier = threading.Barrier(count)
+    results, errors = [None] * count, []
+
+    def run(i):
+        barrier.wait()
+        try:
+            results[i] = function(i)
+        except BaseException as error:  # noqa: BLE001 - re-raised below, in the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    return results
+
+
+def test_concurrent_first_loads_convert_once(fake_musicnn, monkeypatch, tmp_path):
+    conversions = []
+    real_convert = convert.convert
+
+    def counted(*args, **kwargs):
+        conversions.append(args)
+        return real_convert(*args, **kwargs)
+
+    monkeypatch.setattr(convert, "convert", counted)
+    models = in_threads(lambda i: mirzoo.load("musicnn.mtt"))
+    assert len(conversions) == 1, "the threads that waited use the first one's conversion"
+    written = fake_variables("musicnn")
+    for model in models:
+        np.testing.assert_array_equal(model.get_layer("head").get_weights()[1], written["dense_1/bias"])
+    assert cache_entries(tmp_path / "cache") == ["musicnn.mtt"]
+
+
+def test_concurrent_explicit_conversions_replace_each_other_whole(fake_musicnn, tmp_path):
+    cache = tmp_path / "cache"
+    directories = in_threads(lambda i: convert.convert("musicnn_vgg.mtt", cache_dir=cache))
+    assert set(directories) == {str(cache / "musicnn_vgg.mtt")}
+    assert cache_entries(cache) == ["musicnn_vgg.mtt"]  # no temporary or replaced folder left behind
+    model = mirzoo.load(directories[0])  # complete: its SHA-256 matches
+    np.testing.assert_array_equal(model.get_layer("head").get_weights()[0],
+                                  fake_variables("musicnn_vgg")["dense/kernel"])
+
+
+HOLD_THE_LOCK = """
+import fcntl, os, sys, time
+lock, finished, target = sys.argv[1:]
+with open(lock, "a+b") as handle:
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    print("locked", flush=True)
+    time.sleep(1.5)  # converting
+    os.rename(finished, target)
+"""
+
+
+def test_first_use_waits_for_another_process_converting(fake_musicnn, monkeypatch, tmp_path):
+    pytest.importorskip("fcntl")
+    finished = convert.convert("musicnn_vgg.mtt", cache_dir=tmp_path / "elsewhere")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    other = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_LOCK, str(cache / ".musicnn_vgg.mtt.lock"), finished,
+         str(cache / "musicnn_vgg.mtt")],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert other.stdout.readline().strip() == "locked"
+
+        def no_conversion(*args, **kwargs):
+            raise AssertionError("converted while another process was converting")
+
+        monkeypatch.setattr(convert, "convert", no_conversion)
+        directory = convert.weights_directory(mirzoo.get_preset("musicnn_vgg.mtt"))
+    finally:
+        assert other.wait(timeout=60) == 0
+    assert directory == str(cache / "musicnn_vgg.mtt") and convert.is_converted(directory)
+    assert cache_entries(cache) == ["musicnn_vgg.mtt"]

@@ -11,12 +11,27 @@ filled. The result is an ordinary preset directory (`<arch>.weights.h5`,
 
 The cache is `cache_dir` when given, else `$MIRZOO_CACHE`, else `~/.cache/mirzoo`;
 each preset gets its own folder, e.g. `~/.cache/mirzoo/musicnn.mtt/`.
+
+Conversions into one cache may run at the same time, from threads or processes:
+each writes its own temporary folder and installs it under an exclusive lock on
+`<cache>/.<name>.lock` (a thread lock, and `flock` where the platform has it), and a first use
+that finds the preset converted while it waited for the lock uses that one
+instead of converting again. A folder that appears complete is never removed
+by a first use, only by an explicit :func:`convert`.
 """
 
+import contextlib
 import importlib.util
 import os
 import shutil
 import tempfile
+import threading
+import uuid
+
+try:
+    import fcntl
+except ImportError:  # Windows: threads are still excluded, and installing tolerates a rival's finished copy.
+    fcntl = None
 
 import numpy as np
 
@@ -206,7 +221,8 @@ def convert(name, checkpoint_dir=None, cache_dir=None):
 
     Returns:
         The preset directory, `<cache>/<name>/`; an existing one is replaced. It appears complete or not
-        at all (written beside it, then renamed).
+        at all (written beside it, then renamed under the cache's lock for `name`, so concurrent
+        conversions do not trip over each other).
 
     Raises:
         MusicnnNotInstalledError: no `checkpoint_dir` and musicnn is not installed.
@@ -225,20 +241,80 @@ def convert(name, checkpoint_dir=None, cache_dir=None):
     staging = tempfile.mkdtemp(prefix=f".{preset.name}-", dir=root)
     try:
         save_preset(model, staging)
-        if os.path.isdir(target):
-            shutil.rmtree(target)
-        os.replace(staging, target)
+        with conversion_lock(root, preset.name):
+            _install(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
 
 
+def is_converted(directory):
+    """True when `directory` holds a converted preset: a target folder only appears complete, by a rename."""
+    return os.path.isfile(os.path.join(directory, PRESET_FILE))
+
+
+_held_locks = threading.local()
+_thread_locks = {}
+_thread_locks_guard = threading.Lock()
+
+
+@contextlib.contextmanager
+def conversion_lock(root, name):
+    """Hold the exclusive lock on converting preset `name` into cache `root`, across threads and processes.
+
+    A `threading.Lock` per lock file excludes this process's threads; `flock` on `<root>/.<name>.lock`
+    excludes other processes (where the platform has `flock`). Re-entrant within a thread (a first use
+    holds it around :func:`convert`).
+    """
+    path = os.path.abspath(os.path.join(root, f".{name}.lock"))
+    held = _held_locks.__dict__.setdefault("paths", set())
+    if path in held:
+        yield
+        return
+    with _thread_locks_guard:
+        thread_lock = _thread_locks.setdefault(path, threading.Lock())
+    with thread_lock, open(path, "a+b") as handle:
+        if fcntl is not None:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        held.add(path)
+        try:
+            yield
+        finally:
+            held.discard(path)
+            if fcntl is not None:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _install(staging, target):
+    """Move the finished folder `staging` to `target`, replacing any folder there.
+
+    The old folder is first renamed aside, so `target` never holds a mix of the two. Should another
+    converter (without the lock) install its copy first, that complete copy is kept and `staging` discarded.
+    """
+    old = None
+    if os.path.lexists(target):
+        old = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.old-{uuid.uuid4().hex}")
+        try:
+            os.rename(target, old)
+        except FileNotFoundError:  # removed meanwhile
+            old = None
+    try:
+        os.replace(staging, target)
+    except OSError:  # ENOTEMPTY or EEXIST on POSIX, access denied on Windows
+        if not is_converted(target):
+            raise
+        shutil.rmtree(staging, ignore_errors=True)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def weights_directory(preset, cache_dir=None):
     """The preset directory holding `preset`'s converted weights: from the cache, converted on first use.
 
     This is what `mirzoo.load("musicnn.mtt")` calls; `mirzoo.load` then checks the SHA-256 recorded in
-    that directory's `preset.json`.
+    that directory's `preset.json`. Safe to call from several threads or processes at once on a fresh
+    cache: one converts, the others wait for it and read its result.
 
     Args:
         preset: a registered musicnn `PresetConfig`.
@@ -251,7 +327,13 @@ def weights_directory(preset, cache_dir=None):
             f"Converted musicnn weights exist for the registered presets only ({', '.join(CHECKPOINTS)}); "
             f"{preset.name!r} differs from them. Use mirzoo.build for a fresh model."
         )
-    target = os.path.join(cache_root(cache_dir), preset.name)
-    if os.path.isfile(os.path.join(target, PRESET_FILE)):
+    root = cache_root(cache_dir)
+    target = os.path.join(root, preset.name)
+    if is_converted(target):
         return target
-    return convert(preset.name, cache_dir=cache_dir)
+    os.makedirs(root, exist_ok=True)
+    # One conversion at a time; those that waited find it done.
+    with conversion_lock(root, preset.name):
+        if is_converted(target):
+            return target
+        return convert(preset.name, cache_dir=cache_dir)
