@@ -9,7 +9,14 @@ import warnings
 from mirzoo.models.frontend import frame_rate_of
 from mirzoo.presets import PRESET_FILE, WEIGHTS_SUFFIX, InvalidPresetError, PresetConfig, read_preset
 from mirzoo.registry import UnknownModelError, get_builder, get_preset, get_weights_directory
-from mirzoo.weights_store import WeightsMismatchError, check_weights_fit, packaged_weights_dir, verify_weights
+from mirzoo.weights_store import (
+    WeightsMismatchError,
+    check_weights_fit,
+    packaged_weights_dir,
+    read_contract,
+    verify_weights,
+    write_contract,
+)
 
 _PRESET_FIELDS = ("labels", "sample_rate", "clip_seconds")
 # The fields that decide what a converted model computes; the descriptive ones (metrics, notes …) may change.
@@ -162,6 +169,33 @@ def _functional(preset):
     return json.loads(json.dumps({field: getattr(preset, field) for field in _FUNCTIONAL_FIELDS}))
 
 
+def _contract(preset):
+    """What trained weights are for: `_functional` but a frame model's `clip_seconds` (only `predict`'s chunk)."""
+    contract = _functional(preset)
+    if preset.task == "frames":
+        del contract["clip_seconds"]
+    return contract
+
+
+def _check_contract(path, preset, source):
+    """Refuse weights whose stored contract differs from `preset`: a `preset.json` edited after training, or
+    weights trained for other labels, rates or front-end settings that happen to have the same shapes."""
+    stored = read_contract(path)
+    if stored is None:  # written before contracts were stored, or by model.save_weights
+        return
+    expected = _contract(preset)
+    differing = [f"{field} (preset: {expected.get(field)!r}; weights: {stored.get(field)!r})"
+                 for field in sorted(set(expected) | set(stored)) if expected.get(field) != stored.get(field)]
+    if not differing:
+        return
+    message = f"these weights were trained for another {preset.name}: " + "; ".join(differing) + "."
+    directory = preset_directory(source)
+    if directory is not None:
+        raise InvalidPresetError(f"{os.path.join(directory, PRESET_FILE)} disagrees with {path}: {message} "
+                                 f"Restore preset.json, or train again.")
+    raise WeightsMismatchError(f"{path}: {message}")
+
+
 def _cached_conversion(preset, directory):
     """`preset` with the weights of its converted copy in `directory`, refusing a copy that describes another
     model (an edited `preset.json`, or one converted for an older definition of the preset)."""
@@ -239,6 +273,7 @@ def load(name, weights="default", num_classes=None):
         raise FileNotFoundError(f"{path}: weights file not found.")
     model = _build_for(preset, name)
     check_weights_fit(path, model, preset.name)
+    _check_contract(path, preset, name)
     try:
         with warnings.catch_warnings():
             # Keras only warns when parts of a file do not match and leaves those layers random: refuse instead.
@@ -258,8 +293,9 @@ def load(name, weights="default", num_classes=None):
 def save_preset(model, directory, metrics=None):
     """Write `model`'s weights and preset into `directory`, the form `load(directory)` reads.
 
-    Writes `<arch>.weights.h5`, `preset.json` (with the file's SHA-256) and a
-    `SHA256SUMS` line for the weights.
+    Writes `<arch>.weights.h5` (which also records the preset fields its weights
+    compute with, so that `load` refuses a `preset.json` edited to say otherwise),
+    `preset.json` (with the file's SHA-256) and a `SHA256SUMS` line for the weights.
 
     Args:
         model: a model from `build` / `load` (it carries `model.preset`).
@@ -283,6 +319,7 @@ def save_preset(model, directory, metrics=None):
         bare.set_weights(model.get_weights())
         model = bare
     model.save_weights(path)
+    write_contract(path, _contract(preset))
     digest = sha256_of(path)
     preset = dataclasses.replace(preset, weights=WeightsFile(file_name, digest),
                                  metrics=dict(metrics) if metrics is not None else preset.metrics)

@@ -4,16 +4,24 @@ A weights file is read only as HDF5 arrays (no pickle, no code): its SHA-256 is
 checked against the one its preset declares, then its arrays are compared with
 the model's weights, so a corrupt or mismatched file fails with a message that
 names it instead of deep inside h5py or Keras.
+
+Files written by `mirzoo.save_preset` also carry their contract: the preset
+fields that decide what the weights compute (sample rate, labels, front end …),
+as JSON in an HDF5 attribute. The SHA-256 covers it, so a `preset.json` edited
+to say something else than its weights were trained for is caught on load.
 """
 
 import collections
 import importlib.resources
+import json
 import os
 
 from mirzoo.presets import sha256_of
 
 # Groups of a Keras `.weights.h5` file that hold training state, not the model's weights.
 TRAINING_STATE_GROUPS = ("optimizer",)
+# Root attribute of a `.weights.h5` file holding the contract its weights were trained for.
+CONTRACT_ATTRIBUTE = "mirzoo_contract"
 
 
 class WeightsIntegrityError(ValueError):
@@ -77,6 +85,38 @@ def weight_shapes(path):
             f"{path}: not a readable .weights.h5 file; it is truncated, damaged or of another format ({error})."
         ) from error
     return shapes
+
+
+def write_contract(path, contract):
+    """Store `contract` (a JSON-able dict) in the weights file at `path`."""
+    import h5py
+
+    with h5py.File(path, "r+") as handle:
+        handle.attrs[CONTRACT_ATTRIBUTE] = json.dumps(contract, sort_keys=True)
+
+
+def read_contract(path):
+    """The contract :func:`write_contract` stored in `path`, or `None` for a file written without one.
+
+    Raises:
+        CorruptWeightsError: the file cannot be read, or its contract is not a JSON object.
+    """
+    import h5py
+
+    try:
+        with h5py.File(path, "r") as handle:
+            text = handle.attrs.get(CONTRACT_ATTRIBUTE)
+    except (OSError, RuntimeError, KeyError, ValueError) as error:
+        raise CorruptWeightsError(f"{path}: not a readable .weights.h5 file ({error}).") from error
+    if text is None:
+        return None
+    try:
+        contract = json.loads(text.decode() if isinstance(text, bytes) else str(text))
+    except ValueError as error:
+        raise CorruptWeightsError(f"{path}: its {CONTRACT_ATTRIBUTE} attribute is not JSON ({error}).") from error
+    if not isinstance(contract, dict):
+        raise CorruptWeightsError(f"{path}: its {CONTRACT_ATTRIBUTE} attribute is not a JSON object.")
+    return contract
 
 
 def check_weights_fit(path, model, preset_name):

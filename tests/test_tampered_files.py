@@ -8,6 +8,7 @@ works on a copy (under tmp_path) of a shipped preset in weights/, never on weigh
 import json
 import os
 import pickle
+import re
 import shutil
 import socket
 
@@ -22,7 +23,13 @@ from mirzoo.data import read_frame_labels, read_manifest
 from mirzoo.loading import UnsupportedFileError
 from mirzoo.presets import InvalidPresetError, WeightsFile, read_preset, sha256_of, write_preset
 from mirzoo.testing import TestCase
-from mirzoo.weights_store import CorruptWeightsError, WeightsIntegrityError, WeightsMismatchError, packaged_weights_dir
+from mirzoo.weights_store import (
+    CorruptWeightsError,
+    WeightsIntegrityError,
+    WeightsMismatchError,
+    packaged_weights_dir,
+    read_contract,
+)
 
 SHIPPED = sorted(name for name in os.listdir(packaged_weights_dir()) if os.path.isfile(
     os.path.join(packaged_weights_dir(), name, "preset.json")))
@@ -166,6 +173,55 @@ def test_preset_json_with_another_label_count_than_its_weights(tmp_path):
     edit_preset(directory, labels=labels[:-1])
     with pytest.raises(WeightsMismatchError, match=rf"head/kernel \({UNITS}, 11\)"):
         mirzoo.load(str(directory))
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_weights_file_records_the_contract_of_its_registered_preset(name):
+    """The oracle is the registered preset in code: its sample rate, labels, front end and body."""
+    preset = mirzoo.get_preset(name)
+    stored = read_contract(os.path.join(packaged_weights_dir(), name, preset.weights.file))
+    assert stored["sample_rate"] == preset.sample_rate and stored["labels"] == list(preset.labels)
+    assert stored["frontend"] == json.loads(json.dumps(preset.frontend))
+    assert stored["arch"] == preset.arch and stored["arch_config"] == json.loads(json.dumps(preset.arch_config))
+
+
+@pytest.mark.parametrize("field, change, shown", [
+    ("sample_rate", lambda value: 22050, "sample_rate (preset: 22050; weights: 16000)"),
+    ("labels", lambda value: [value[1], value[0], *value[2:]], "labels (preset: ['"),
+    ("frontend", lambda value: dict(value, f_max=4000.0), "frontend (preset: {"),
+    ("clip_seconds", lambda value: 5.0, "clip_seconds (preset: 5.0; weights: 3.0)"),
+])
+def test_preset_json_edited_to_another_contract_than_its_weights_were_trained_for(tmp_path, field, change, shown):
+    """Same shapes, other meaning (a rate, swapped label names, a band edge): only the stored contract tells."""
+    directory = copy_shipped(tmp_path, CONV1D)
+    edit_preset(directory, **{field: change(json.loads((directory / "preset.json").read_text())[field])})
+    with pytest.raises(InvalidPresetError, match=rf"preset.json disagrees with .*{CONV1D_WEIGHTS}: these weights were "
+                                                 rf"trained for another conv1d_tagger.synth: {re.escape(shown)}"):
+        mirzoo.load(str(directory))
+
+
+def test_descriptive_fields_of_preset_json_may_be_edited(tmp_path):
+    directory = copy_shipped(tmp_path, CONV1D)
+    edit_preset(directory, metrics={"my_test_set_auc": 0.5}, notes="fine-tuned at home", license="CC0")
+    assert mirzoo.load(str(directory)).preset.metrics == {"my_test_set_auc": 0.5}
+
+
+def test_weights_of_the_same_shapes_trained_for_other_labels_do_not_fit(tmp_path):
+    relabelled = mirzoo.build(CONV1D, labels=[f"tag_{index}" for index in range(12)])
+    mirzoo.save_preset(relabelled, tmp_path / "relabelled")
+    with pytest.raises(WeightsMismatchError, match=r"these weights were trained for another conv1d_tagger.synth: "
+                                                   r"labels \(preset: \['piano'"):
+        mirzoo.load(CONV1D, weights=str(tmp_path / "relabelled" / CONV1D_WEIGHTS))
+
+
+def test_weights_written_without_a_contract_still_load(tmp_path):
+    """model.save_weights files (and presets saved before contracts) carry none: only their shapes are checked."""
+    model = mirzoo.build(CONV1D)
+    path = str(tmp_path / CONV1D_WEIGHTS)
+    model.save_weights(path)
+    assert read_contract(path) is None
+    loaded = mirzoo.load(CONV1D, weights=path)
+    assert all(np.array_equal(a, b) for a, b in zip(loaded.get_weights(), model.get_weights()))
 
 
 def test_preset_json_naming_another_architecture_with_this_ones_parameters(tmp_path):

@@ -14,7 +14,7 @@ PRESETS = (
         frontend=dict(FRONTEND),
         arch_config=dict(units=(30, 20, 40), dropout=0.2),
         weights=WeightsFile(
-            "bilstm_singing_voice.weights.h5", "f00c3169ca58431484575cf34eb4f291aac4434e4f495c5400819b194111ef4d"
+            "bilstm_singing_voice.weights.h5", "46c0b1556c8b401afa572f27d46407b82d7c66294d01acda07a4d1e8d34202f6"
         ),
         metrics={
             "heldout_soundfont_all_clips_f_measure": 0.436,

@@ -13,7 +13,7 @@ PRESETS = (
         frontend=dict(kind="mel", n_fft=1024, hop_length=512, n_mels=128, compression="db", top_db=80.0),
         arch_config=dict(filters=128, kernel_size=8, pool_size=4, units=256, dropout=0.3),
         weights=WeightsFile(
-            "conv1d_tagger.weights.h5", "2ee95248bebaa4cfb227b981e27dea2eae4bc93c2ed66665967e4b46abeec0f7"
+            "conv1d_tagger.weights.h5", "ab9ccfef7d86740eb016532a4e285b6c6b4dc9da333fc79b88ccf40201949cee"
         ),
         metrics={
             "heldout_soundfont_macro_pr_auc": 0.532,

@@ -17,7 +17,7 @@ PRESETS = (
         frontend=dict(FRONTEND),
         arch_config=dict(filters=(64, 32, 128, 64), units=(256, 64), pool_size=3, leak=0.01, dropout=0.5),
         weights=WeightsFile(
-            "conv2d_singing_voice.weights.h5", "d78fc37b4ec02c16f86c600e17c68b269aa6b1fc402f9cb16abec49ef03b3fe9"
+            "conv2d_singing_voice.weights.h5", "920e9d6b9b1af0b444baec5a1b73a9cd2068e776ee3f13c31d3cc749475bba3c"
         ),
         metrics={
             "heldout_soundfont_all_clips_f_measure": 0.046,

@@ -14,7 +14,7 @@ PRESETS = (
         arch_config=dict(filters=(64, 128, 128, 128), pools=((2, 2), (3, 3), (4, 4), (4, 4)), gru_units=(32, 32),
                          dropout=0.1),
         weights=WeightsFile(
-            "crnn_tagger.weights.h5", "648996b3d0aa20056bb194ca3e605121d3e8a18060a086f666d7da6c2bf679f2"
+            "crnn_tagger.weights.h5", "318c2015e1e49fa10aec150b74180c1f5962187adf23a3c2a0bf5d165d150c17"
         ),
         metrics={
             "heldout_soundfont_macro_pr_auc": 0.564,

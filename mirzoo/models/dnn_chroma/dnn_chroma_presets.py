@@ -14,7 +14,7 @@ PRESETS = (
                       f_max=5500.0, norm="sum", compression="log"),
         arch_config=dict(context=7, units=512, n_hidden=3, dropout=0.3),
         weights=WeightsFile(
-            "dnn_chroma.weights.h5", "5167177b5b3ec96e733f5fd193f0f983412620c3739d81aadaa834c51b91cde4"
+            "dnn_chroma.weights.h5", "d2d1723d10553875416b560a5b172c96948568ee5fb71ec353d2c2c23a12e56c"
         ),
         metrics={
             "heldout_soundfont_chroma_cqt_cosine": 0.788,
