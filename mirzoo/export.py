@@ -8,7 +8,8 @@
   Patch taggers (the musicnn ports) also return `taggram` `[batch, patches, n_labels]` (the
   score of each patch) and `embedding` `[batch, patches, features]`; their `scores` is the mean
   of the taggram over the patches, the original's track-level tags.
-  A tensor of another rank than `[batch, samples]` is refused with an `InvalidArgument` error.
+  A tensor of another rank than `[batch, samples]`, NaN/inf samples, or a peak above 1000
+  (audio is in [-1, 1], as for `mirzoo.predict`) is refused with an `InvalidArgument` error.
 - `serve_wav`: `wav` string `[batch]` of WAV-file bytes, decoded in the graph with
   `tf.audio.decode_wav` (16-bit PCM) and downmixed. Each clip is scored alone (`tf.map_fn` over
   the request), exactly as if it were sent by itself, so its outputs never depend on the other
@@ -32,6 +33,7 @@ import tempfile
 
 import keras
 
+from mirzoo.audio import MAX_PEAK
 from mirzoo.inference import patch_frames_of
 from mirzoo.presets import PRESET_FILE
 from mirzoo.tensorflow_support import require_tensorflow
@@ -76,6 +78,11 @@ def _serving_functions(model, tf):
             [tf.debugging.assert_greater(tf.shape(waveform)[1], 0, message="waveform has no samples")]
         ):
             waveform = tf.debugging.assert_all_finite(waveform, "waveform contains NaN or infinite samples")
+        # As mirzoo.predict: far beyond full scale is not audio in [-1, 1] (and overflows the power spectrum).
+        peak = tf.reduce_max(tf.concat([tf.reshape(tf.abs(waveform), [-1]), [0.0]], axis=0))  # 0 for no samples
+        with tf.control_dependencies([tf.debugging.assert_less_equal(
+                peak, MAX_PEAK, message=f"waveform must lie in [-1, 1]; its peak is above {MAX_PEAK:g}")]):
+            waveform = tf.identity(waveform)
         return tf.pad(waveform, [[0, 0], [0, tf.maximum(minimum_samples - tf.shape(waveform)[1], 0)]])
 
     def outputs_of(waveform):

@@ -166,7 +166,8 @@ def test_serve_wav_refuses_what_it_cannot_decode(tagger, payload, message):
     assert loaded.signatures["serve_wav"](wav=tf.constant([good]))["scores"].shape == (1, 12)
 
 
-@pytest.mark.parametrize("bad, message", [(np.nan, "NaN or infinite"), (np.inf, "NaN or infinite")])
+@pytest.mark.parametrize("bad, message", [(np.nan, "NaN or infinite"), (np.inf, "NaN or infinite"),
+                                          (1e19, r"waveform must lie in \[-1, 1\]; its peak is above 1000")])
 def test_serving_default_refuses_non_finite_audio(tagger, bad, message):
     _, loaded = tagger
     audio = harmonic_test_signal(16000, 1.0)[None].copy()
