@@ -14,19 +14,19 @@ PRESETS = (
         frontend=dict(FRONTEND),
         arch_config=dict(units=(30, 20, 40), dropout=0.2),
         weights=WeightsFile(
-            "bilstm_singing_voice.weights.h5", "46c0b1556c8b401afa572f27d46407b82d7c66294d01acda07a4d1e8d34202f6"
+            "bilstm_singing_voice.weights.h5", "ddd94c7431327848dfc09b52b03d6437dc111d6ae48b860dbc7d55983076465d"
         ),
         metrics={
-            "heldout_soundfont_all_clips_f_measure": 0.436,
-            "heldout_soundfont_f_measure": 0.58,
-            "heldout_soundfont_roc_auc": 0.82,
-            "heldout_soundfont_sung_clips_f_measure": 0.63,
-            "heldout_soundfont_twins_voice_fraction": 0.07,
-            "test_all_clips_f_measure": 0.425,
-            "test_f_measure": 0.559,
-            "test_roc_auc": 0.819,
-            "test_sung_clips_f_measure": 0.581,
-            "test_twins_voice_fraction": 0.03,
+            "heldout_soundfont_all_clips_f_measure": 0.472,
+            "heldout_soundfont_f_measure": 0.655,
+            "heldout_soundfont_roc_auc": 0.879,
+            "heldout_soundfont_sung_clips_f_measure": 0.72,
+            "heldout_soundfont_twins_voice_fraction": 0.1,
+            "test_all_clips_f_measure": 0.489,
+            "test_f_measure": 0.66,
+            "test_roc_auc": 0.875,
+            "test_sung_clips_f_measure": 0.697,
+            "test_twins_voice_fraction": 0.054,
         },
         license="MIT",
         paper="S. Leglaive, R. Hennequin and R. Badeau, 'Singing voice detection with deep recurrent neural "
