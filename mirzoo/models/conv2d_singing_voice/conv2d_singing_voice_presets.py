@@ -17,19 +17,19 @@ PRESETS = (
         frontend=dict(FRONTEND),
         arch_config=dict(filters=(64, 32, 128, 64), units=(256, 64), pool_size=3, leak=0.01, dropout=0.5),
         weights=WeightsFile(
-            "conv2d_singing_voice.weights.h5", "920e9d6b9b1af0b444baec5a1b73a9cd2068e776ee3f13c31d3cc749475bba3c"
+            "conv2d_singing_voice.weights.h5", "a16934cb821b52df2114e164d9214f89aa1d2db46ba1f0cd9ce49c86cdc9029f"
         ),
         metrics={
-            "heldout_soundfont_all_clips_f_measure": 0.046,
-            "heldout_soundfont_f_measure": 0.062,
-            "heldout_soundfont_roc_auc": 0.733,
-            "heldout_soundfont_sung_clips_f_measure": 0.063,
-            "heldout_soundfont_twins_voice_fraction": 0.002,
-            "test_all_clips_f_measure": 0.034,
-            "test_f_measure": 0.049,
-            "test_roc_auc": 0.714,
-            "test_sung_clips_f_measure": 0.049,
-            "test_twins_voice_fraction": 0.001,
+            "heldout_soundfont_all_clips_f_measure": 0.57,
+            "heldout_soundfont_f_measure": 0.753,
+            "heldout_soundfont_roc_auc": 0.92,
+            "heldout_soundfont_sung_clips_f_measure": 0.784,
+            "heldout_soundfont_twins_voice_fraction": 0.037,
+            "test_all_clips_f_measure": 0.589,
+            "test_f_measure": 0.748,
+            "test_roc_auc": 0.928,
+            "test_sung_clips_f_measure": 0.763,
+            "test_twins_voice_fraction": 0.018,
         },
         license="MIT",
         paper="J. Schlüter and T. Grill, 'Exploring data augmentation for improved singing voice detection with "
