@@ -113,12 +113,13 @@ def _decode_outside_graph(path, sample_rate, strict):
     path = path.decode() if isinstance(path, bytes) else str(path)
     try:
         audio, rate = soundfile.read(path, dtype="float32", always_2d=True)
-        if not len(audio):
-            raise ValueError("no samples")
         check_samples(audio, "the samples")
         mono = audio.mean(axis=1, dtype=np.float32)
         if rate != sample_rate:
             mono = soxr.resample(mono, rate, int(sample_rate), quality="HQ").astype(np.float32)
+        # Also after resampling: one sample at 44.1 kHz is none at 16 kHz, which the dataset would drop unsaid.
+        if not len(mono):
+            raise ValueError(f"no samples at {int(sample_rate)} Hz")
     except (RuntimeError, ValueError, OSError) as error:
         if strict:
             raise ValueError(f"{path}: unreadable during decoding ({error}).") from error

@@ -140,6 +140,19 @@ def test_unusable_files_are_skipped_with_one_warning_each(tmp_path, tagger_prese
         from_manifest(entries, tagger_preset, strict=True)
 
 
+def test_a_clip_with_no_samples_left_after_resampling_is_skipped_with_a_warning(tmp_path, tagger_preset):
+    good = write(tmp_path / "good.flac", harmonic_test_signal(16000, 3.0), 16000)
+    one = write(tmp_path / "one_sample.wav", np.full(1, 0.5, np.float32), 44100, "FLOAT")
+    assert len(soxr.resample(np.full(1, 0.5, np.float32), 44100, 16000, quality="HQ")) == 0  # the oracle
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = batches(from_manifest([ManifestEntry(one, ()), ManifestEntry(good, ())], tagger_preset, batch_size=1,
+                                     training=False))
+    messages = [str(w.message) for w in caught if issubclass(w.category, SkippedAudioWarning)]
+    assert len(data) == 1
+    assert len(messages) == 1 and "one_sample.wav" in messages[0] and "no samples at 16000 Hz" in messages[0]
+
+
 def test_unknown_label_names_it(tmp_path, tagger_preset):
     entry = ManifestEntry(write(tmp_path / "a.wav", harmonic_test_signal(16000, 1.0), 16000), ("kazoo",))
     with pytest.raises(ValueError, match="kazoo"):
