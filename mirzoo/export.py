@@ -25,7 +25,6 @@ front end, …) are stored as SavedModel assets. Nothing of mirzoo or Keras is n
 """
 
 import json
-import numbers
 import os
 import re
 import shutil
@@ -34,7 +33,7 @@ import tempfile
 import keras
 
 from mirzoo.audio import MAX_PEAK
-from mirzoo.inference import patch_frames_of
+from mirzoo.inference import check_count, patch_frames_of
 from mirzoo.presets import PRESET_FILE
 from mirzoo.tensorflow_support import require_tensorflow
 
@@ -50,13 +49,6 @@ def next_version(base_path):
         return 1
     versions = [int(name) for name in os.listdir(base_path) if re.fullmatch(r"[0-9]+", name)]
     return max(versions, default=0) + 1
-
-
-def _checked_version(version):
-    """`version` itself when it is a positive integer (a bool, float or string is not one), else ValueError."""
-    if isinstance(version, bool) or not isinstance(version, numbers.Integral) or version < 1:
-        raise ValueError(f"`version` must be a positive integer; received {version!r}.")
-    return int(version)
 
 
 def _serving_functions(model, tf):
@@ -79,7 +71,7 @@ def _serving_functions(model, tf):
         ):
             waveform = tf.debugging.assert_all_finite(waveform, "waveform contains NaN or infinite samples")
         # As mirzoo.predict: far beyond full scale is not audio in [-1, 1] (and overflows the power spectrum).
-        peak = tf.reduce_max(tf.concat([tf.reshape(tf.abs(waveform), [-1]), [0.0]], axis=0))  # 0 for no samples
+        peak = tf.reduce_max(tf.abs(waveform))  # -inf for no samples
         with tf.control_dependencies([tf.debugging.assert_less_equal(
                 peak, MAX_PEAK, message=f"waveform must lie in [-1, 1]; its peak is above {MAX_PEAK:g}")]):
             waveform = tf.identity(waveform)
@@ -175,7 +167,7 @@ def export(model, base_path, version=None, weights="default"):
     """
     tf = require_tensorflow("mirzoo.export (SavedModel)")
     if version is not None:
-        version = _checked_version(version)
+        version = check_count("version", version)
     if isinstance(model, (str, os.PathLike)):
         from mirzoo.loading import load
 

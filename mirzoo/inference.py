@@ -58,7 +58,8 @@ def check_hop(preset, hop_seconds):
 
 
 def check_count(name, value):
-    """Refuse a count (`batch_size`, `k`) that is not an integer >= 1."""
+    """`value` as an int, or a ValueError naming it unless it is an integer >= 1 (a bool is not): `batch_size`,
+    `k`, and the `from_manifest` and `export` arguments of that kind."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"`{name}` must be an integer >= 1; received {value!r}.")
     return int(value)

@@ -13,7 +13,6 @@ clips (`mix`): a clip plus another one of its batch at a random lower level,
 labelled with the union of their labels.
 """
 
-import numbers
 import os
 import warnings
 import wave
@@ -24,6 +23,7 @@ import soxr
 
 from mirzoo.audio import check_sample_rate, check_samples
 from mirzoo.data.manifest import ManifestEntry, read_frame_labels, read_manifest
+from mirzoo.inference import check_count
 from mirzoo.models.frontend import frame_rate_of
 from mirzoo.tensorflow_support import require_tensorflow
 
@@ -195,9 +195,7 @@ def from_manifest(manifest, preset, batch_size=16, training=True, seed=0, crop=N
         raise ValueError(f"`crop` must be one of {CROPS}; received {crop!r}.")
     if not 0.0 <= mix <= 1.0:
         raise ValueError(f"`mix` is a probability in [0, 1]; received {mix!r}.")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-        raise ValueError(f"`batch_size` must be an integer >= 1; received {batch_size!r}.")
-    batch_size = int(batch_size)
+    batch_size = check_count("batch_size", batch_size)
     labels = _checked_labels(labels or preset.labels)
     entries = read_manifest(manifest) if isinstance(manifest, (str, os.PathLike)) else list(manifest)
     if not all(isinstance(entry, ManifestEntry) for entry in entries):
