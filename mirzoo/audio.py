@@ -64,8 +64,8 @@ def to_float_waveform(audio):
     raise AudioError(f"Unsupported audio dtype {name}; expected float or integer PCM (int8/16/32, uint8).")
 
 
-def check_waveform(audio, source="audio"):
-    """Raise :class:`AudioError` unless `audio` is a non-empty, finite `(samples[, channels])` array."""
+def check_waveform_shape(audio, source="audio"):
+    """Raise :class:`AudioError` unless `audio` is a non-empty `(samples[, channels])` array."""
     if audio.ndim not in (1, 2):
         raise AudioError(
             f"{source}: expected shape (samples,) or (samples, channels); received shape {audio.shape}."
@@ -77,7 +77,6 @@ def check_waveform(audio, source="audio"):
             f"{source}: shape {audio.shape} has more channels than samples; expected (samples, channels). "
             "Transpose (channels, samples) arrays first."
         )
-    check_samples(audio, source)
 
 
 def check_samples(audio, source="audio"):
@@ -111,10 +110,12 @@ def prepare_waveform(audio, sample_rate, target_sample_rate=None, mono=True, sou
     """
     check_sample_rate(sample_rate, source)
     audio = np.asarray(audio)
+    # Floats on their own values, before float32 turns a float64 beyond its range into inf; integer PCM
+    # scaled by its full scale is always finite and within [-1, 1].
     if audio.dtype.kind == "f":
-        check_samples(audio, source)  # before float32 turns a float64 beyond its range into inf
+        check_samples(audio, source)
     audio = to_float_waveform(audio)
-    check_waveform(audio, source)
+    check_waveform_shape(audio, source)
     if mono and audio.ndim == 2:
         audio = audio.mean(axis=1, dtype=np.float32)
     if target_sample_rate is not None and target_sample_rate != sample_rate:
