@@ -137,9 +137,9 @@ def build(name, num_classes=None, **overrides):
 _SAVE_AGAIN = "restore it or save the preset again"
 
 
-def _weights_path(preset, source, weights):
+def _weights_path(preset, directory, weights):
     """The weights file to load, the SHA-256 it must have (None when the user names a file), and the remedy
-    for a mismatch."""
+    for a mismatch. `directory`: the preset folder `preset` was read from, or None."""
     if weights != "default":
         path = os.fspath(weights)
         if os.path.isdir(path):
@@ -156,7 +156,6 @@ def _weights_path(preset, source, weights):
             f"Preset {preset.name} has no trained weights yet. Use mirzoo.build({preset.name!r}) for a fresh "
             "model, or pass weights=PATH."
         )
-    directory = preset_directory(source)
     if directory is not None:
         return os.path.join(directory, preset.weights.file), preset.weights.sha256, _SAVE_AGAIN
     # A registered preset: the SHA-256 declared in code, whatever the folder's preset.json says.
@@ -177,9 +176,10 @@ def _contract(preset):
     return contract
 
 
-def _check_contract(path, preset, source):
-    """Refuse weights whose stored contract differs from `preset`: a `preset.json` edited after training, or
-    weights trained for other labels, rates or front-end settings that happen to have the same shapes."""
+def _check_contract(path, preset, directory):
+    """Refuse weights whose stored contract differs from `preset` (read from the folder `directory`, or None):
+    a `preset.json` edited after training, or weights trained for other labels, rates or front-end settings
+    that happen to have the same shapes."""
     stored = read_contract(path)
     if stored is None:  # written before contracts were stored, or by model.save_weights
         return
@@ -189,7 +189,6 @@ def _check_contract(path, preset, source):
     if not differing:
         return
     message = f"these weights were trained for another {preset.name}: " + "; ".join(differing) + "."
-    directory = preset_directory(source)
     if directory is not None:
         raise InvalidPresetError(f"{os.path.join(directory, PRESET_FILE)} disagrees with {path}: {message} "
                                  f"Restore preset.json, or train again.")
@@ -211,12 +210,12 @@ def _cached_conversion(preset, directory):
     return preset.replace(weights=cached.weights)
 
 
-def _build_for(preset, source):
-    """`build(preset)`; a preset read from a folder that cannot be built is an error naming its preset.json."""
+def _build_for(preset, directory):
+    """`build(preset)`; a preset read from the folder `directory` (or None) that cannot be built is an error
+    naming its preset.json."""
     try:
         return build(preset)
     except ValueError as error:  # an unknown architecture, parameters a layer refuses …
-        directory = preset_directory(source)
         if directory is not None:
             raise InvalidPresetError(f"{os.path.join(directory, PRESET_FILE)}: {error}") from error
         raise
@@ -262,18 +261,19 @@ def load(name, weights="default", num_classes=None):
     # Ported presets (musicnn): converted once into the user cache.
     converted = get_weights_directory(preset) if weights == "default" and preset.weights is None else None
     if converted is not None:
-        preset, name = _cached_conversion(preset, converted), converted
+        preset, directory = _cached_conversion(preset, converted), converted
         path, expected_sha256 = os.path.join(converted, preset.weights.file), preset.weights.sha256
         remedy = f"delete {converted} and load {preset.name} again to convert it anew"
     else:
-        path, expected_sha256, remedy = _weights_path(preset, name, weights)
+        directory = preset_directory(name)
+        path, expected_sha256, remedy = _weights_path(preset, directory, weights)
     if expected_sha256 is not None:
         verify_weights(path, expected_sha256, remedy)
     elif not os.path.isfile(path):
         raise FileNotFoundError(f"{path}: weights file not found.")
-    model = _build_for(preset, name)
+    model = _build_for(preset, directory)
     check_weights_fit(path, model, preset.name)
-    _check_contract(path, preset, name)
+    _check_contract(path, preset, directory)
     try:
         with warnings.catch_warnings():
             # Keras only warns when parts of a file do not match and leaves those layers random: refuse instead.
