@@ -24,10 +24,13 @@
 front end, …) are stored as SavedModel assets. Nothing of mirzoo or Keras is needed to serve it.
 """
 
+import importlib
 import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 
 import keras
@@ -35,7 +38,7 @@ import keras
 from mirzoo.audio import MAX_PEAK
 from mirzoo.inference import check_count, patch_frames_of
 from mirzoo.presets import PRESET_FILE
-from mirzoo.tensorflow_support import require_tensorflow
+from mirzoo.tensorflow_support import check_tensorflow_installed, require_tensorflow
 
 LABELS_FILE = "labels.txt"
 
@@ -152,6 +155,12 @@ def _asset_tables(model, directory, tf):
 def export(model, base_path, version=None, weights="default"):
     """Write a servable SavedModel to `base_path/<version>/`.
 
+    A SavedModel is a TensorFlow artifact. Under the JAX or PyTorch backend the
+    export runs in a TensorFlow subprocess (TensorFlow must be installed; this
+    process never imports it): a model is handed over as a preset folder
+    (`save_preset`), a name or folder as it is; the SavedModel is the one the
+    TensorFlow backend writes for the same weights.
+
     Args:
         model: a model from `mirzoo.build` / `mirzoo.load`, or a name / preset folder
             (loaded with `weights`).
@@ -163,22 +172,30 @@ def export(model, base_path, version=None, weights="default"):
     Returns:
         The version folder's path. It appears complete or not at all (written
         beside it, then renamed), so a server polling `base_path` never loads half
-        an export.
+        an export. A failed export leaves no folder it created behind.
+
+    Raises:
+        ImportError: TensorFlow is not installed (raised before anything is written).
+        FileExistsError: `base_path/<version>` exists.
+        ValueError: an invalid `version`, or a model without a preset; errors of
+            `mirzoo.load` for a name or folder, with their own types.
     """
-    tf = require_tensorflow("mirzoo.export (SavedModel)")
     if version is not None:
         version = check_count("version", version)
+    backend = keras.backend.backend()
+    if backend != "tensorflow":
+        check_tensorflow_installed("mirzoo.export (SavedModel)", f"on {backend}, it exports in a TensorFlow subprocess")
+        return _export_in_tensorflow(model, base_path, version, weights)
+    tf = require_tensorflow("mirzoo.export (SavedModel)")
     if isinstance(model, (str, os.PathLike)):
         from mirzoo.loading import load
 
         model = load(model, weights=weights)
-    if getattr(model, "preset", None) is None:
-        raise ValueError("This model carries no preset: build it with mirzoo.build or mirzoo.load.")
+    _check_preset(model)
     if version is None:
         version = next_version(base_path)
-    target = os.path.join(base_path, str(version))
-    if os.path.exists(target):
-        raise FileExistsError(f"{target}: version {version} exists already; choose another or leave version=None.")
+    target = _version_folder(base_path, version)
+    created = _missing_folders(base_path)
     os.makedirs(base_path, exist_ok=True)
     scores, scores_from_wav = _serving_functions(model, tf)
     staging = tempfile.mkdtemp(prefix=f".{version}-", dir=base_path)
@@ -196,8 +213,128 @@ def export(model, base_path, version=None, weights="default"):
         os.replace(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        _remove_empty(created)
         raise
     return target
+
+
+def _check_preset(model):
+    """Refuse a model that was not made by `mirzoo.build` / `mirzoo.load`: an export needs its preset."""
+    if getattr(model, "preset", None) is None:
+        raise ValueError("This model carries no preset: build it with mirzoo.build or mirzoo.load.")
+
+
+def _version_folder(base_path, version):
+    """`base_path/<version>`, refused with a FileExistsError when it exists."""
+    target = os.path.join(base_path, str(version))
+    if os.path.exists(target):
+        raise FileExistsError(f"{target}: version {version} exists already; choose another or leave version=None.")
+    return target
+
+
+def _missing_folders(path):
+    """`path` and those of its parents that do not exist yet, deepest first: what `os.makedirs` would create."""
+    missing = []
+    path = os.path.abspath(path)
+    while not os.path.exists(path):
+        missing.append(path)
+        path = os.path.dirname(path)
+    return missing
+
+
+def _remove_empty(folders):
+    """Remove `folders` (deepest first) while they are empty: those an export created and filled with nothing."""
+    for folder in folders:
+        try:
+            os.rmdir(folder)
+        except OSError:  # absent, or something else wrote into it meanwhile
+            return
+
+
+# The TensorFlow side of an export requested from another backend: `_export_request(request.json)`.
+_TENSORFLOW_PROCESS = "import sys; from mirzoo.export import _export_request; _export_request(sys.argv[1])"
+
+
+def _export_in_tensorflow(model, base_path, version, weights):
+    """`export` for the JAX and PyTorch backends: the same export, run in a subprocess on the TensorFlow backend.
+
+    A model object travels as a preset folder (`save_preset`) with its own preset beside it, so the SavedModel's
+    `preset.json` asset is the model's; a name or folder is handed over as it is. Errors of mirzoo's and Python's
+    own types are raised here again with the subprocess's message.
+    """
+    if not isinstance(model, (str, os.PathLike)):
+        _check_preset(model)
+    if version is None:
+        version = next_version(base_path)
+    target = _version_folder(base_path, version)
+    from mirzoo.loading import save_preset
+
+    with tempfile.TemporaryDirectory(prefix="mirzoo-export-") as scratch:
+        request = {"base_path": os.path.abspath(base_path), "version": version, "weights": weights}
+        if isinstance(model, (str, os.PathLike)):
+            # A path object names a folder even where a registered name is spelt the same: keep it a path.
+            request.update(model=model if isinstance(model, str) else os.path.abspath(model), preset=None)
+        else:
+            preset_dir = os.path.join(scratch, "preset")
+            save_preset(model, preset_dir)
+            request.update(model=preset_dir, preset=model.preset.to_dict())
+        if isinstance(weights, os.PathLike):
+            request["weights"] = os.path.abspath(weights)
+        request_path = os.path.join(scratch, "request.json")
+        with open(request_path, "w", encoding="utf-8") as handle:
+            json.dump(request, handle)
+        package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        environment = {
+            **os.environ,
+            "KERAS_BACKEND": "tensorflow",
+            # The mirzoo this process runs, wherever it was imported from.
+            "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])),
+            # Tracing needs no accelerator, and this process's backend may hold the GPU's memory.
+            "CUDA_VISIBLE_DEVICES": "-1",
+            "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+        }
+        process = subprocess.run([sys.executable, "-c", _TENSORFLOW_PROCESS, request_path],
+                                 capture_output=True, text=True, env=environment, check=False)
+        result_path = os.path.join(scratch, "result.json")
+        if not os.path.isfile(result_path):
+            raise RuntimeError(f"The TensorFlow export process ended with status {process.returncode} before "
+                               f"it finished; its last output:\n{process.stderr[-3000:]}")
+        with open(result_path, encoding="utf-8") as handle:
+            result = json.load(handle)
+    if result["error"] is not None:
+        raise _same_error(**result["error"])
+    return target
+
+
+def _export_request(request_path):
+    """Run the export that `_export_in_tensorflow` asks for in `request_path`; write `result.json` beside it:
+    `{"error": null}`, or the exception's `{"error": {"module", "name", "message"}}`."""
+    with open(request_path, encoding="utf-8") as handle:
+        request = json.load(handle)
+    try:
+        model = request["model"]
+        if request["preset"] is not None:
+            from mirzoo.loading import load
+            from mirzoo.presets import PresetConfig
+
+            model = load(model)
+            model.preset = PresetConfig.from_dict(request["preset"])  # its own weights entry, not the scratch copy's
+        export(model, request["base_path"], version=request["version"], weights=request["weights"])
+        result = {"error": None}
+    except Exception as error:
+        result = {"error": {"module": type(error).__module__, "name": type(error).__qualname__, "message": str(error)}}
+    with open(os.path.join(os.path.dirname(request_path), "result.json"), "w", encoding="utf-8") as handle:
+        json.dump(result, handle)
+
+
+def _same_error(module, name, message):
+    """The exception the TensorFlow export process raised, as Python's or mirzoo's own type where it is one."""
+    error_type = None
+    if module == "builtins" or module.split(".")[0] == "mirzoo":
+        error_type = getattr(importlib.import_module(module), name, None)
+    if isinstance(error_type, type) and issubclass(error_type, Exception):
+        return error_type(message)
+    return RuntimeError(f"The TensorFlow export process failed: {module}.{name}: {message}")
 
 
 def saved_model_op_types(path):

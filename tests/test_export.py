@@ -1,5 +1,6 @@
 """Every preset exports to a SavedModel that stock TensorFlow serves: op scan, saved_model_cli, a fresh process."""
 
+import importlib.util
 import io
 import json
 import os
@@ -270,3 +271,92 @@ def test_export_refuses_a_version_that_is_not_a_positive_int(exported, tmp_path,
     with pytest.raises(ValueError, match=re.escape(f"received {version!r}")):
         export(model, tmp_path / "m", version=version)
     assert not (tmp_path / "m").exists()
+
+
+def test_a_failed_export_leaves_no_folder_behind(monkeypatch, tmp_path):
+    def fail(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("mirzoo.export._asset_tables", fail)
+    with pytest.raises(OSError, match="disk full"):
+        export(mirzoo.build("conv1d_tagger"), tmp_path / "new" / "base")
+    assert os.listdir(tmp_path) == []
+
+
+OTHER_BACKEND = """
+import json, os, sys
+import keras
+import mirzoo
+from mirzoo.export import export
+
+base = sys.argv[1]
+model = mirzoo.load("crnn_tagger")
+report = {"backend": keras.backend.backend(), "path": export(model, os.path.join(base, "served"))}
+report["imported_tensorflow"] = "tensorflow" in sys.modules
+try:
+    export("no_such_model", os.path.join(base, "unknown"))
+except mirzoo.UnknownModelError as error:  # raised in the TensorFlow process, re-raised here with its type
+    report["unknown"] = str(error)
+sys.modules["tensorflow"] = None  # as if TensorFlow were not installed
+try:
+    export(model, os.path.join(base, "no_tensorflow"))
+except ImportError as error:
+    report["no_tensorflow"] = str(error)
+print(json.dumps(report))
+"""
+
+
+def served_scores(path, waveform):
+    return tf.saved_model.load(path).signatures["serving_default"](waveform=tf.constant(waveform))["scores"].numpy()
+
+
+@pytest.fixture(scope="module")
+def trained_tagger():
+    """The TensorFlow model that the other backends' exports must serve, and a clip for it."""
+    model = mirzoo.load("crnn_tagger")
+    return model, harmonic_test_signal(model.preset.sample_rate, 12.0)[None]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_export_on_another_backend_runs_in_tensorflow(backend, trained_tagger, tmp_path):
+    if importlib.util.find_spec(backend) is None:
+        pytest.skip(f"{backend} is not installed")
+    model, waveform = trained_tagger
+    result = subprocess.run([sys.executable, "-c", OTHER_BACKEND, str(tmp_path)], capture_output=True, text=True,
+                            timeout=300, env={**os.environ, "KERAS_BACKEND": backend})
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["backend"] == backend and report["path"] == str(tmp_path / "served" / "1")
+    assert not report["imported_tensorflow"], "the export ran in this process, not in a TensorFlow subprocess"
+    np.testing.assert_allclose(served_scores(report["path"], waveform), model.predict(waveform, verbose=0),
+                               rtol=0, atol=1e-5)
+    # The model's own preset, not that of the copy handed to the TensorFlow process.
+    own_preset = json.loads(json.dumps(model.preset.to_dict()))
+    assert json.load(open(os.path.join(report["path"], "assets", "preset.json"))) == own_preset
+    assert "'no_such_model'" in report["unknown"]
+    assert report["no_tensorflow"] == (
+        f"mirzoo.export (SavedModel) needs TensorFlow (on {backend}, it exports in a TensorFlow subprocess): "
+        "pip install 'mirzoo[tensorflow-cpu]' (or 'mirzoo[tensorflow]' for the GPU build).")
+    assert sorted(os.listdir(tmp_path)) == ["served"], "no folder left by the failed exports"
+
+
+@pytest.mark.slow
+def test_cli_export_on_jax(trained_tagger, tmp_path):
+    if importlib.util.find_spec("jax") is None:
+        pytest.skip("jax is not installed")
+    model, waveform = trained_tagger
+    cli = [sys.executable, "-m", "mirzoo", "export"]
+    environment = {**os.environ, "KERAS_BACKEND": "jax"}
+    result = subprocess.run([*cli, "crnn_tagger", str(tmp_path / "served")], capture_output=True, text=True,
+                            timeout=300, env=environment)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout)
+    assert report["saved_model"] == str(tmp_path / "served" / "1") and report["unregistered_ops"] == []
+    np.testing.assert_allclose(served_scores(report["saved_model"], waveform), model.predict(waveform, verbose=0),
+                               rtol=0, atol=1e-5)
+    failed = subprocess.run([*cli, "./no_such_folder", str(tmp_path / "failed")], capture_output=True, text=True,
+                            timeout=300, env=environment)
+    assert failed.returncode == 2 and failed.stdout == ""
+    assert failed.stderr.strip().splitlines()[-1].startswith("mirzoo: error: ")
+    assert "Traceback" not in failed.stderr and not (tmp_path / "failed").exists()
