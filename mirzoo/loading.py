@@ -7,8 +7,17 @@ import os
 import warnings
 
 from mirzoo.models.frontend import frame_rate_of
-from mirzoo.presets import PRESET_FILE, WEIGHTS_SUFFIX, InvalidPresetError, PresetConfig, read_preset
-from mirzoo.registry import UnknownModelError, get_builder, get_preset, get_weights_directory
+from mirzoo.presets import PRESET_FILE, WEIGHTS_SUFFIX, InvalidPresetError, read_preset
+from mirzoo.registry import (  # noqa: F401  (preset_directory, resolve_preset, UnsupportedFileError: loading's API)
+    UnknownModelError,
+    UnsupportedFileError,
+    get_builder,
+    get_preset,
+    get_weights_directory,
+    preset_directory,
+    refuse_file,
+    resolve_preset,
+)
 from mirzoo.weights_store import (
     WeightsMismatchError,
     check_weights_fit,
@@ -22,60 +31,6 @@ _PRESET_FIELDS = ("labels", "sample_rate", "clip_seconds")
 # The fields that decide what a converted model computes; the descriptive ones (metrics, notes …) may change.
 _FUNCTIONAL_FIELDS = ("arch", "task", "sample_rate", "clip_seconds", "frame_rate", "labels", "frontend", "arch_config")
 HEAD_LAYER = "head"
-
-
-class UnsupportedFileError(ValueError):
-    """A file mirzoo does not open where a preset or weights are expected (a `.keras` archive, a legacy `.h5`)."""
-
-
-def _refuse_file(path, expected):
-    if path.endswith(".keras"):
-        raise UnsupportedFileError(
-            f"{path}: a .keras archive is a whole Keras model whose config can name code to run; mirzoo does not "
-            f"open it. Expected {expected}. If you trust the file, open it with "
-            "keras.saving.load_model(path, safe_mode=True), which refuses Lambda layers and other arbitrary code."
-        )
-    raise UnsupportedFileError(f"{path}: expected {expected}.")
-
-
-def preset_directory(name):
-    """The folder `name` designates, or `None` when it is a preset object or a registered name.
-
-    A registered name wins over a folder of that name in the working directory (`mirzoo train crnn_tagger
-    --out crnn_tagger` makes one): write it as a path, `./crnn_tagger`, or pass a `pathlib.Path` to read the
-    folder.
-    """
-    if not isinstance(name, (str, os.PathLike)) or not os.path.isdir(name):
-        return None
-    if isinstance(name, str) and not any(separator and separator in name for separator in (os.sep, os.altsep)):
-        try:
-            get_preset(name)
-        except UnknownModelError:
-            return name
-        return None
-    return os.fspath(name)
-
-
-def resolve_preset(name_or_preset):
-    """A `PresetConfig` from a preset object, a preset directory, or a registered name (see `preset_directory`).
-
-    Raises:
-        UnknownModelError: neither a registered name nor an existing path.
-        UnsupportedFileError: the path is a file (e.g. a `.keras` archive), not a preset directory.
-        InvalidPresetError: the directory's `preset.json` is malformed (names the file).
-    """
-    if isinstance(name_or_preset, PresetConfig):
-        return name_or_preset
-    directory = preset_directory(name_or_preset)
-    if directory is not None:
-        return read_preset(directory)
-    path = os.fspath(name_or_preset)
-    try:
-        return get_preset(path)
-    except UnknownModelError:
-        if not os.path.isfile(path):
-            raise
-    _refuse_file(path, "a registered model name or a preset directory (a folder with preset.json)")
 
 
 def apply_overrides(preset, num_classes=None, **overrides):
@@ -148,7 +103,7 @@ def _weights_path(preset, directory, weights):
                 raise ValueError(f"{path}: the preset declares no weights file.")
             return os.path.join(path, directory_preset.weights.file), directory_preset.weights.sha256, _SAVE_AGAIN
         if not path.endswith(WEIGHTS_SUFFIX):
-            _refuse_file(path, f"a {WEIGHTS_SUFFIX} file (from mirzoo.save_preset or model.save_weights) or a "
+            refuse_file(path, f"a {WEIGHTS_SUFFIX} file (from mirzoo.save_preset or model.save_weights) or a "
                                "preset directory")
         return path, None, None
     if preset.weights is None:

@@ -18,7 +18,7 @@ import soundfile
 
 import mirzoo
 from mirzoo.cli import main
-from mirzoo.models.musicnn import convert
+from mirzoo.converters import musicnn as convert
 from mirzoo.models.musicnn.patches import MergePatches, PadToLength, SplitPatches
 from mirzoo.testing import TestCase, harmonic_test_signal
 from mirzoo.weights_store import WeightsIntegrityError

@@ -21,7 +21,7 @@ import pytest
 import soundfile
 
 import mirzoo
-from mirzoo.models.musicnn import convert
+from mirzoo.converters import musicnn as convert
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("musicnn") is None,
                                 reason=f"musicnn is not installed ({convert.INSTALL_COMMAND})")

@@ -1,4 +1,1 @@
-from mirzoo.models.bilstm_singing_voice.bilstm_singing_voice import build
-from mirzoo.models.bilstm_singing_voice.bilstm_singing_voice_presets import PRESETS
-
-__all__ = ["PRESETS", "build"]
+"""bilstm_singing_voice: its builder (`bilstm_singing_voice.py`) and its presets (`bilstm_singing_voice_presets.py`)."""

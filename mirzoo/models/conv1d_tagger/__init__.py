@@ -1,4 +1,1 @@
-from mirzoo.models.conv1d_tagger.conv1d_tagger import build
-from mirzoo.models.conv1d_tagger.conv1d_tagger_presets import PRESETS
-
-__all__ = ["PRESETS", "build"]
+"""conv1d_tagger: its builder (`conv1d_tagger.py`) and its presets (`conv1d_tagger_presets.py`)."""

@@ -1,4 +1,1 @@
-from mirzoo.models.conv2d_singing_voice.conv2d_singing_voice import build
-from mirzoo.models.conv2d_singing_voice.conv2d_singing_voice_presets import PRESETS
-
-__all__ = ["PRESETS", "build"]
+"""conv2d_singing_voice: its builder (`conv2d_singing_voice.py`) and its presets (`conv2d_singing_voice_presets.py`)."""

@@ -1,4 +1,1 @@
-from mirzoo.models.crnn_tagger.crnn_tagger import build
-from mirzoo.models.crnn_tagger.crnn_tagger_presets import PRESETS
-
-__all__ = ["PRESETS", "build"]
+"""crnn_tagger: its builder (`crnn_tagger.py`) and its presets (`crnn_tagger_presets.py`)."""

@@ -1,4 +1,1 @@
-from mirzoo.models.dnn_chroma.dnn_chroma import build
-from mirzoo.models.dnn_chroma.dnn_chroma_presets import PRESETS
-
-__all__ = ["PRESETS", "build"]
+"""dnn_chroma: its builder (`dnn_chroma.py`) and its presets (`dnn_chroma_presets.py`)."""

@@ -1,5 +1,1 @@
-from mirzoo.models.musicnn.convert import weights_directory
-from mirzoo.models.musicnn.musicnn import build
-from mirzoo.models.musicnn.musicnn_presets import PRESETS
-
-__all__ = ["PRESETS", "build", "weights_directory"]
+"""musicnn: its builder (`musicnn.py`) and its presets (`musicnn_presets.py`)."""

@@ -2,7 +2,7 @@
 
 The weights are not shipped with mirzoo: `mirzoo.load` converts the TF1 checkpoints of an installed
 `musicnn` package (`pip install --no-deps musicnn==0.1.0`) on first use into a user cache
-(see `mirzoo.models.musicnn.convert`).
+(see `mirzoo.converters.musicnn`).
 """
 
 from mirzoo.presets import PresetConfig
