@@ -74,8 +74,10 @@ def check_waveform_shape(audio, source="audio"):
         raise AudioError(f"{source}: the audio is empty (0 samples).")
     if audio.ndim == 2 and audio.shape[1] > audio.shape[0]:
         raise AudioError(
-            f"{source}: shape {audio.shape} has more channels than samples; expected (samples, channels). "
-            "Transpose (channels, samples) arrays first."
+            f"{source}: shape {audio.shape} would be {audio.shape[0]} samples of {audio.shape[1]} channels. A 2-D "
+            "array is one recording, (samples, channels), whose channels are averaged into mono. For one "
+            "recording stored as (channels, samples), pass its transpose (audio.T); for several clips, give "
+            "one 1-D array per clip (mirzoo.predict takes a list of them)."
         )
 
 

@@ -1,12 +1,17 @@
-"""The `mirzoo` command line (also `python -m mirzoo`)."""
+"""The `mirzoo` command line (also `python -m mirzoo`).
+
+Each command imports what it needs when it runs: `--help`, `list`, `info` and a misspelled model name answer
+without importing Keras or TensorFlow, and TensorFlow's start-up log lines are hidden unless `--verbose` is
+given or `TF_CPP_MIN_LOG_LEVEL` is set.
+"""
 
 import argparse
+import functools
 import json
 import math
 import os
 import sys
-
-import numpy as np
+import textwrap
 
 FRONT_ENDS = ("mel", "logfreq")
 # Default frequency range of the log-frequency front end, whose bins start at f_min > 0 (Hz).
@@ -37,6 +42,14 @@ def _frequency(text):
     return value
 
 
+def _probability(text):
+    """argparse type: a number in [0, 1]."""
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a number in [0, 1]; received {text}")
+    return value
+
+
 def _path(text):
     """argparse type: a non-empty path."""
     if not text:
@@ -56,15 +69,18 @@ def _build_front_end(args):
     return LogFrequencySpectrogram(**stft, bins_per_octave=args.bins_per_octave, f_min=f_min, f_max=f_max)
 
 
-def _output_paths(template, files):
+def _output_paths(template, files, option):
     """`{file: output}`: `out.png` for one file; `out_<stem>.png` for each of several.
 
     Raises:
-        ValueError: two files would write the same output (same stem in two folders, or a file named twice),
-            before anything is computed.
+        ValueError: the output's folder does not exist, or two files would write the same output (same stem
+            in two folders, or a file named twice), before anything is computed.
     """
     if template is None:
         return {}
+    folder = os.path.dirname(template) or "."
+    if not os.path.isdir(folder):
+        raise ValueError(f"{option} {template}: the folder {folder} does not exist; create it first.")
     if len(files) == 1:
         return {files[0]: template}
     root, extension = os.path.splitext(template)
@@ -78,39 +94,119 @@ def _output_paths(template, files):
     return outputs
 
 
-def _for_each_file(files, progress, process):
-    """Run `process(path)` on each file under a progress bar (stderr) and print the lines it returns.
+def _audio_seconds(path):
+    """The duration a file's header declares (0 when it cannot be read: the file fails later, with its error)."""
+    import soundfile
 
-    A file that fails (OSError, ValueError) gets one `mirzoo: error:` line on stderr and
-    the others are still processed.
+    try:
+        return soundfile.info(path).duration
+    except Exception:  # noqa: BLE001 (any unreadable file; its own error is reported when it is processed)
+        return 0.0
+
+
+class _AudioProgress:
+    """A progress bar on stderr in seconds of audio over all files, advanced within each file.
+
+    The total is the duration the files' headers declare; a file that fails adds nothing, so the bar
+    only reaches its end when every file succeeded, and the last description says how many failed.
+    Drawn only when stderr is a terminal (as tqdm's `disable=None`).
+    """
+
+    def __init__(self, files, enabled):
+        from tqdm import tqdm
+
+        self.files = files
+        self.shown = enabled and sys.stderr.isatty()
+        self.durations = [_audio_seconds(path) for path in files] if self.shown else [0.0] * len(files)
+        total = sum(self.durations)
+        self.bar = tqdm(total=total if total > 0 else None, unit="s", disable=not self.shown, file=sys.stderr,
+                        desc=f"file 1/{len(files)}", dynamic_ncols=True,
+                        bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} s of audio "
+                                   "[{elapsed}<{remaining}]" if total > 0 else "{desc}: {n:.1f} s of audio")
+        self.done = 0.0  # seconds of audio of the files that succeeded
+        self.index = 0
+
+    def _show(self, seconds):
+        self.bar.n = seconds
+        self.bar.refresh()
+
+    def start(self, index):
+        self.index = index
+        self.bar.set_description_str(f"file {index + 1}/{len(self.files)}", refresh=False)
+        self._show(self.done)
+
+    def within(self, seconds):
+        """Seconds of the current file processed so far (capped at its declared duration)."""
+        self._show(self.done + min(seconds, self.durations[self.index]))
+
+    def succeeded(self):
+        self.done += self.durations[self.index]
+        self._show(self.done)
+
+    def close(self, failures):
+        ok = len(self.files) - failures
+        self.bar.set_description_str(f"{ok} of {len(self.files)} files" + (f", {failures} failed" if failures else ""),
+                                     refresh=False)
+        self.bar.refresh()
+        self.bar.close()
+
+    def write(self, line, stream):
+        """Print `line` above the bar. The bar's row is erased with an ANSI erase-line, not overwritten with
+        spaces (tqdm.write's way), so the terminal keeps no trailing padding after the printed line."""
+        if self.shown:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+        print(line, file=stream, flush=True)
+        if self.shown:
+            self.bar.refresh()
+
+
+def _for_each_file(files, progress, process):
+    """Run `process(path, progress_within)` on each file under a progress bar (stderr), print the lines it
+    returns, then run its follow-up (plots, saved arrays).
+
+    `process` returns `(lines, follow_up)`: the lines are printed before `follow_up()` runs, so a plot
+    that fails never loses the scores. A file that fails (OSError, ValueError), or whose follow-up fails,
+    gets one `mirzoo: error:` line on stderr and the others are still processed.
 
     Returns:
         The exit status: 1 if any file failed, else 0.
     """
-    from tqdm import tqdm
-
+    bar = _AudioProgress(files, progress)
     failures = 0
-    for path in tqdm(files, unit="file", disable=not progress, file=sys.stderr):
-        try:
-            lines = process(path)
-        except (OSError, ValueError) as error:
-            failures += 1
-            tqdm.write(f"mirzoo: error: {error}", file=sys.stderr)
-            continue
-        for line in lines:
-            tqdm.write(line, file=sys.stdout)
+    try:
+        for index, path in enumerate(files):
+            bar.start(index)
+            try:
+                lines, follow_up = process(path, bar.within)
+                for line in lines:
+                    bar.write(line, sys.stdout)
+                if follow_up is not None:
+                    follow_up()
+            except BrokenPipeError:
+                raise
+            except (OSError, ValueError, ImportError) as error:
+                failures += 1
+                bar.write(f"mirzoo: error: {error}", sys.stderr)
+                continue
+            bar.succeeded()
+    finally:
+        bar.close(failures)
     return 1 if failures else 0
 
 
 def spectrogram_command(args):
     """Compute the front end's output for each file; print a summary, optionally plot and save it."""
+    saves, plots = _output_paths(args.save, args.files, "--save"), _output_paths(args.plot, args.files, "--plot")
+    _import_keras(args)
+    import numpy as np
+
     from mirzoo.audio import load_audio
     from mirzoo.plotting import plot_spectrogram
 
     front_end = _build_front_end(args)
-    saves, plots = _output_paths(args.save, args.files), _output_paths(args.plot, args.files)
 
-    def process(path):
+    def process(path, progress_within):
         waveform, _ = load_audio(path, sample_rate=args.sample_rate)
         if waveform.shape[0] < front_end.min_samples:
             raise ValueError(f"{path}: {waveform.shape[0]} samples is shorter than one frame.")
@@ -125,21 +221,31 @@ def spectrogram_command(args):
             "min": float(features.min()),
             "max": float(features.max()),
         }
-        if args.save:
-            np.save(saves[path], features)
         if args.plot:
             summary["plot"] = plots[path]
-            unit = "dB" if args.kind == "mel" else "log(1 + magnitude)"
-            plot_spectrogram(features, front_end.frame_rate, summary["plot"], title=os.path.basename(path),
-                             bin_label="mel band" if args.kind == "mel" else "log-frequency bin", value_label=unit)
-        return [json.dumps(summary)]
+
+        def follow_up():
+            if args.save:
+                np.save(saves[path], features)
+            if args.plot:
+                unit = "dB" if args.kind == "mel" else "log(1 + magnitude)"
+                plot_spectrogram(features, front_end.frame_rate, plots[path], title=os.path.basename(path),
+                                 bin_label="mel band" if args.kind == "mel" else "log-frequency bin",
+                                 value_label=unit)
+
+        return [json.dumps(summary)], follow_up
 
     return _for_each_file(args.files, args.progress, process)
 
 
+def _table(rows, indent=""):
+    """Rows of cells as left-aligned columns, without trailing spaces."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [indent + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+
+
 def list_command(args):
     """One line per preset: name, task, input contract, outputs, weights."""
-    from mirzoo.inference import patch_frames_of
     from mirzoo.registry import get_preset, has_converted_weights, list_models
 
     rows = [("name", "task", "sample_rate", "window/frames", "labels", "weights")]
@@ -148,62 +254,152 @@ def list_command(args):
         if preset.task == "frames":
             timing = f"{preset.frame_rate:g} fps"
         else:
-            timing = f"{preset.clip_seconds:g} s {'patches' if patch_frames_of(preset) else 'windows'}"
+            timing = f"{preset.clip_seconds:g} s {'patches' if preset.arch_config.get('patch_frames') else 'windows'}"
         weights = "trained" if preset.weights else "converted" if has_converted_weights(preset) else "none yet"
         rows.append((name, preset.task, f"{preset.sample_rate} Hz", timing, str(len(preset.labels)), weights))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    for line in _table(rows):
+        print(line)
     return 0
+
+
+def _parameters_text(parameters):
+    return ", ".join(f"{key}={value}" for key, value in parameters.items())
+
+
+def _info_lines(preset, has_converted, parameters=None):
+    """A readable summary of a preset, one `field  value` row each, long values wrapped."""
+    if preset.task == "frames":
+        task = f"frames: {len(preset.labels)} label(s) per frame, {preset.frame_rate:g} frames per second"
+    elif preset.arch_config.get("patch_frames"):
+        task = f"tagging: {len(preset.labels)} labels per {preset.clip_seconds:g} s patch, averaged over the file"
+    else:
+        task = f"tagging: {len(preset.labels)} labels per {preset.clip_seconds:g} s window, averaged over the file"
+    frontend = dict(preset.frontend)
+    if preset.weights is not None:
+        weights = f"{preset.weights.file} (shipped; SHA-256 {preset.weights.sha256[:16]}…)"
+    elif has_converted:
+        weights = "converted from another package into the user cache on first use (see notes)"
+    else:
+        weights = "none yet (mirzoo.build gives it freshly initialised)"
+    rows = [
+        ("name", preset.name),
+        ("task", task),
+        ("input", f"mono audio at {preset.sample_rate} Hz (other rates are resampled)"),
+        ("front end", f"{frontend.pop('kind', '?')}: {_parameters_text(frontend)}"),
+        ("body", _parameters_text(preset.arch_config) or "defaults"),
+        ("labels", ", ".join(preset.labels)),
+        ("weights", weights),
+        ("metrics", ", ".join(f"{key} {value:g}" if isinstance(value, float) else f"{key} {value}"
+                              for key, value in sorted(preset.metrics.items())) or "none measured"),
+        ("licence", preset.license or "not stated"),
+        ("paper", preset.paper or "none"),
+        ("notes", preset.notes or "none"),
+    ]
+    if parameters is not None:
+        rows.insert(1, ("parameters", f"{parameters:,}"))
+    width = max(len(field) for field, _ in rows)
+    lines = []
+    for field, value in rows:
+        wrapped = textwrap.wrap(str(value), width=100 - width - 2) or [""]
+        lines.append(f"{field.ljust(width)}  {wrapped[0]}")
+        lines.extend(" " * (width + 2) + more for more in wrapped[1:])
+    return lines
 
 
 def info_command(args):
-    """The preset as JSON, plus the model's parameter count."""
-    from mirzoo.loading import build, resolve_preset
+    """The preset as a readable summary, or as JSON (`--format json`); `--parameters` builds the model."""
+    from mirzoo.registry import has_converted_weights, resolve_preset
 
     preset = resolve_preset(args.name)
-    details = preset.to_dict()
-    details["parameters"] = int(build(preset).count_params())
-    print(json.dumps(details, indent=2))
+    parameters = None
+    if args.parameters:
+        _import_keras(args)
+        from mirzoo.loading import build
+
+        parameters = int(build(preset).count_params())
+    if args.format == "json":
+        details = preset.to_dict()
+        if parameters is not None:
+            details["parameters"] = parameters
+        print(json.dumps(details, indent=2))
+        return 0
+    print("\n".join(_info_lines(preset, has_converted_weights(preset), parameters)))
     return 0
+
+
+def _frame_rows(result, threshold):
+    """`(start, end, labels)` rows of a frame model's segments: for a one-label model (voice), the segments
+    where it is active; for several labels (pitch classes), every segment with the labels active in it."""
+    segments = result.segments(threshold=threshold)
+    if len(result.labels) == 1:
+        segments = [segment for segment in segments if segment.labels]
+    return [(segment.start, segment.end, segment.labels) for segment in segments]
 
 
 def _format_result(path, result, args, first):
     """Lines to print for one file in the chosen format (`first`: the first file printed, which gets the CSV header)."""
-    top = result.top(args.top)
+    frames = hasattr(result, "activations")
     if args.format == "json":
+        top = result.top(args.top)
         return [json.dumps({"file": path, "top": [[label, score] for label, score in top], **result.to_dict()})]
+    if frames:
+        rows = _frame_rows(result, args.threshold)
+        if args.format == "csv":
+            return (["file,start,end,labels"] if first else []) + [
+                f"{path},{start:.3f},{end:.3f},{';'.join(labels)}" for start, end, labels in rows]
+        if len(result.labels) == 1:
+            active = sum(end - start for start, end, _ in rows)
+            title = (f"{path} ({result.duration:.1f} s): {result.labels[0]} in {len(rows)} segment(s), "
+                     f"{active:.1f} s in all (activation >= {args.threshold:g})")
+        else:
+            title = f"{path} ({result.duration:.1f} s): labels with activation >= {args.threshold:g}, by segment"
+        table = [("start", "end", "labels")] + [
+            (f"{start:.2f}", f"{end:.2f}", " ".join(labels) or "-") for start, end, labels in rows]
+        return [title] + (_table(table, indent="  ") if rows else [])
+    top = result.top(args.top)
     if args.format == "csv":
         return (["file,label,score"] if first else []) + [f"{path},{label},{score:.6f}" for label, score in top]
-    what = "mean activation" if hasattr(result, "activations") else "score"
-    return [f"{path} ({result.duration:.1f} s)"] + [f"  {label:<22} {score:.3f}  {what}" for label, score in top]
+    table = [("label", "score")] + [(label, f"{score:.3f}") for label, score in top]
+    return [f"{path} ({result.duration:.1f} s)"] + _table(table, indent="  ")
 
 
 def predict_command(args):
     """Run a model on each file; one clear stderr line per bad file, the rest still processed."""
-    from mirzoo.inference import check_hop, predict
-    from mirzoo.loading import load, resolve_preset
-    from mirzoo.plotting import plot_activations, plot_taggram
+    from mirzoo.registry import resolve_preset
 
-    check_hop(resolve_preset(args.name), args.hop)
-    plots = _output_paths(args.plot, args.files)
+    preset = resolve_preset(args.name)  # a misspelled name fails here, before Keras is imported
+    plots = _output_paths(args.plot, args.files, "--plot")
+    from mirzoo.inference import check_hop, predict
+
+    check_hop(preset, args.hop)
+    _import_keras(args)
+    from mirzoo.loading import load
+
     model = load(args.name, weights="default" if args.weights is None else args.weights)
     printed = []
 
-    def process(path):
-        result = predict(model, path, hop_seconds=args.hop)
-        if args.plot:
-            plot = plot_taggram if model.preset.task == "tagging" else plot_activations
-            plot(result, plots[path], title=f"{model.preset.name}: {os.path.basename(path)}")
+    def process(path, progress_within):
+        result = predict(model, path, hop_seconds=args.hop, on_progress=progress_within)
         lines = _format_result(path, result, args, first=not printed)
         printed.append(path)
-        return lines
+
+        def plot():
+            from mirzoo.plotting import plot_activations, plot_taggram
+
+            draw = plot_taggram if model.preset.task == "tagging" else plot_activations
+            draw(result, plots[path], title=f"{model.preset.name}: {os.path.basename(path)}")
+
+        return lines, plot if args.plot else None
 
     return _for_each_file(args.files, args.progress, process)
 
 
 def train_command(args):
     """Train a model on manifests; prints the final metrics as JSON."""
+    from mirzoo.registry import resolve_preset
+
+    resolve_preset(args.name)  # a misspelled name fails here, before Keras is imported
+    _import_keras(args)
     from mirzoo.training import train
 
     result = train(
@@ -218,6 +414,10 @@ def train_command(args):
 
 def export_command(args):
     """Export a SavedModel for TF Serving and print its path and op check."""
+    from mirzoo.registry import resolve_preset
+
+    resolve_preset(args.name)  # a misspelled name fails here, before Keras is imported
+    _import_keras(args)
     from mirzoo.export import export, unregistered_ops
 
     path = export(args.name, args.base_path, version=args.version,
@@ -230,6 +430,7 @@ def export_command(args):
 
 def corpus_command(args):
     """Build the synthetic corpus (needs scripts/install_corpus_deps.sh)."""
+    _import_keras(args)
     from mirzoo.data.synth.build import build_corpus
 
     recipe = build_corpus(args.out, n_songs=args.songs, seconds=args.seconds, sung_fraction=args.sung_fraction,
@@ -242,9 +443,15 @@ def corpus_command(args):
 def build_parser():
     from mirzoo import __version__
 
-    parser = argparse.ArgumentParser(prog="mirzoo", description="Music information retrieval models for Keras.")
+    # --verbose is accepted before or after the command: `mirzoo --verbose predict ...`, `mirzoo predict -v ...`.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="also show TensorFlow's start-up and information log lines")
+    parser = argparse.ArgumentParser(prog="mirzoo", description="Music information retrieval models for Keras.",
+                                     parents=[common])
     parser.add_argument("--version", action="version", version=f"mirzoo {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser = functools.partial(commands.add_parser, parents=[common])
 
     spectrogram = commands.add_parser(
         "spectrogram", help="compute an on-graph front end on audio files (and plot it)",
@@ -271,19 +478,29 @@ def build_parser():
     listing.add_argument("pattern", nargs="?", help="shell-style filter, e.g. 'crnn*'")
     listing.set_defaults(handler=list_command)
 
-    info = commands.add_parser("info", help="show a model's preset")
+    info = commands.add_parser("info", help="show a model's preset",
+                               description="Describe a preset: task, input contract, front end, labels, weights, "
+                                           "metrics, licence.")
     info.add_argument("name", help="arch, arch.tag or a preset directory (./DIR when it shares a registered name)")
+    info.add_argument("--format", choices=("text", "json"), default="text",
+                      help="a readable summary (default) or the preset as JSON")
+    info.add_argument("--parameters", action="store_true",
+                      help="also count the model's parameters (builds it: imports Keras, a few seconds)")
     info.set_defaults(handler=info_command)
 
     predicting = commands.add_parser(
         "predict", help="run a model on audio files",
-        description="Tag audio files (taggers) or score their frames (frame models).",
+        description="Tag audio files (taggers: the top labels and their scores) or find segments in them (frame "
+                    "models: the sung segments of a voice detector, the pitch classes present over time for "
+                    "chroma).",
     )
     predicting.add_argument("name", help="arch, arch.tag or a preset directory (./DIR when it shares a registered name)")
     predicting.add_argument("files", nargs="+", metavar="FILE", help="WAV, FLAC, OGG or MP3 files")
     predicting.add_argument("--top", type=_count, default=5, help="labels to show per file (default 5)")
     predicting.add_argument("--format", choices=("table", "json", "csv"), default="table")
     predicting.add_argument("--plot", metavar="PNG", type=_path, help="save the taggram or activations (PNG_<name>.png per file)")
+    predicting.add_argument("--threshold", type=_probability, default=0.5,
+                            help="frame models: activation at which a label counts as present (default 0.5)")
     predicting.add_argument("--hop", type=_positive, default=None,
                             help="taggers: seconds between windows (not for musicnn's fixed patches)")
     predicting.add_argument("--weights", metavar="PATH", type=_path,
@@ -354,10 +571,59 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.handler(args)
+        status = args.handler(args)
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        # The reader went away (`mirzoo list | head -1`): stop quietly, as `ls | head` does, and keep the
+        # interpreter's final flush from complaining about the closed pipe.
+        _silence_stdout()
+        return 141  # 128 + SIGPIPE, the status a shell reports for a writer the pipe closed on
     except (OSError, ValueError, ImportError) as error:
         print(f"mirzoo: error: {error}", file=sys.stderr)
         return 2
+
+
+def _import_keras(args):
+    """Import Keras before a command uses it: quietly (see `_import_keras_quietly`) unless `--verbose`."""
+    if getattr(args, "verbose", False) or "keras" in sys.modules:
+        return
+    _import_keras_quietly()
+
+
+def _import_keras_quietly():
+    """Import Keras (and TensorFlow, its default backend) with what their native code prints to stderr while
+    loading held back: TensorFlow 2.21 logs its oneDNN and CPU-feature notices through absl before any
+    logging is configured, which `TF_CPP_MIN_LOG_LEVEL` no longer silences. The held-back text is shown
+    if the import fails; `--verbose` skips this."""
+    import tempfile
+
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr descriptor to redirect
+        import keras  # noqa: F401
+        return
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            import keras  # noqa: F401
+        except BaseException:
+            os.dup2(saved, 2)
+            held.seek(0)
+            sys.stderr.write(held.read().decode("utf-8", "replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def _silence_stdout():
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a file descriptor (captured in tests)
+        pass
 
 
 if __name__ == "__main__":

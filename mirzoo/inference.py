@@ -19,6 +19,7 @@ import os
 import numpy as np
 
 from mirzoo.audio import AudioError, prepare_waveform, stream_audio
+from mirzoo.decoders import active_segments
 from mirzoo.dsp import num_frames
 
 # Context kept on each side of a frame model's chunk (dropped from its output):
@@ -27,6 +28,8 @@ from mirzoo.dsp import num_frames
 CHUNK_CONTEXT_SECONDS = 3.0
 WINDOWS_PER_CALL = 8
 PATCHES_PER_CALL = 32
+# Segments shorter than this are absorbed by their neighbour (a 1-frame flicker is not a sung phrase or a chord).
+MIN_SEGMENT_SECONDS = 0.25
 
 
 def patch_frames_of(preset):
@@ -132,10 +135,27 @@ class FramesResult:
         """The `k` labels with the highest mean activation, as `(label, score)` pairs; ties keep label order."""
         return _top(self.labels, self.scores, k)
 
+    def segments(self, threshold=0.5, min_seconds=MIN_SEGMENT_SECONDS):
+        """Time segments with the labels active in each (see :func:`mirzoo.decoders.active_segments`).
+
+        For a voice detector, the segments whose `labels` are `("voice",)` are the sung ones; for a chroma
+        model, each segment's `labels` are the pitch classes present there.
+
+        Args:
+            threshold: a label is active at a frame when its activation is at least this.
+            min_seconds: shorter segments are absorbed by their neighbour.
+
+        Returns:
+            List of :class:`mirzoo.decoders.Segment` (`start`, `end` in seconds, `labels`), covering the
+            recording without gaps.
+        """
+        return active_segments(self.activations, self.frame_rate, self.labels, threshold, min_seconds)
+
     def to_dict(self):
         return {
             "duration": self.duration,
             "frame_rate": self.frame_rate,
+            "segments": [[segment.start, segment.end, list(segment.labels)] for segment in self.segments()],
             "mean_activation": {label: float(score) for label, score in zip(self.labels, self.scores)},
             "times": self.times.tolist(),
             "activations": self.activations.tolist(),
@@ -149,9 +169,33 @@ def _blocks(source, sample_rate, target_rate):
             raise ValueError("sample_rate is read from the file; pass it only with in-memory audio.")
         return stream_audio(source, target_rate)
     if sample_rate is None:
-        raise AudioError("In-memory audio needs its sample_rate (Hz): predict(model, audio, sample_rate=...).")
+        raise AudioError(
+            f"In-memory audio needs its sample_rate (Hz): predict(model, audio, sample_rate=...); received "
+            f"{_describe(source)}. Files are given as paths (str or pathlib.Path), several as a list of paths."
+        )
     waveform, _ = prepare_waveform(np.asarray(source), sample_rate, target_rate)
     return iter([waveform])
+
+
+def _describe(source):
+    if isinstance(source, np.ndarray):
+        return f"an array of shape {source.shape}"
+    return f"a {type(source).__name__}"
+
+
+def _reporting(blocks, sample_rate, on_progress):
+    """`blocks`, calling `on_progress(seconds)` with the seconds of audio consumed so far after each one."""
+    done = 0
+    for block in blocks:
+        yield block
+        done += len(block)
+        on_progress(done / sample_rate)
+
+
+def _is_recording_list(audio):
+    """True for a list or tuple of recordings (paths or arrays), as opposed to one waveform given as a list."""
+    return (isinstance(audio, (list, tuple)) and len(audio) > 0
+            and all(isinstance(item, (str, os.PathLike, np.ndarray)) for item in audio))
 
 
 class _Buffer:
@@ -298,21 +342,25 @@ def _frames(model, preset, blocks):
     )
 
 
-def predict(model, audio, sample_rate=None, hop_seconds=None, batch_size=None):
-    """Run a model on a recording of any length.
+def predict(model, audio, sample_rate=None, hop_seconds=None, batch_size=None, on_progress=None):
+    """Run a model on a recording of any length, or on each of several.
 
     Args:
         model: a preset name (`"crnn_tagger"`, `"arch.tag"`, a preset directory;
             loaded with its default weights) or a model from `mirzoo.build` /
             `mirzoo.load` (it carries `model.preset`).
         audio: a file path (WAV, FLAC, OGG, MP3), or an array `(samples,)` /
-            `(samples, channels)` of float or integer PCM.
-        sample_rate: the rate of an in-memory array in Hz (files carry their own).
+            `(samples, channels)` of float or integer PCM (the channels of one
+            recording, averaged into mono), or a list of such paths or arrays
+            (one result each, in order).
+        sample_rate: the rate of in-memory arrays in Hz (files carry their own).
         hop_seconds: taggers: seconds between window starts (default: the window
             length, i.e. no overlap; at least one sample). Patch taggers score
             non-overlapping patches and frame models every frame: they take no hop.
         batch_size: tagger windows per model call (default 8); for patch taggers,
             patches per model call (default 32, about 96 s at 16 kHz).
+        on_progress: optional `callable(seconds)`, called as the recording is consumed with the
+            seconds of audio (at the model's rate) read so far: a progress bar within a file.
 
     Returns:
         :class:`TaggingResult` for taggers (scores per label, taggram per window),
@@ -321,7 +369,8 @@ def predict(model, audio, sample_rate=None, hop_seconds=None, batch_size=None):
         longer than a whole number of windows gets a last window aligned to its end.
         Patch taggers score the patches of the whole file exactly as musicnn does
         (the frames after the last whole patch are dropped; audio shorter than one
-        patch is zero-padded to one), whatever the chunking.
+        patch is zero-padded to one), whatever the chunking. A list of recordings
+        gives a list of results.
     """
     if isinstance(model, (str, os.PathLike)):
         from mirzoo.loading import load
@@ -335,7 +384,11 @@ def predict(model, audio, sample_rate=None, hop_seconds=None, batch_size=None):
         batch_size = PATCHES_PER_CALL if patch_frames else WINDOWS_PER_CALL
     batch_size = check_count("batch_size", batch_size)
     check_hop(preset, hop_seconds)
+    if _is_recording_list(audio):
+        return [predict(model, item, sample_rate, hop_seconds, batch_size, on_progress) for item in audio]
     blocks = _blocks(audio, sample_rate, preset.sample_rate)
+    if on_progress is not None:
+        blocks = _reporting(blocks, preset.sample_rate, on_progress)
     if patch_frames:
         return _patch_tag(model, preset, blocks, batch_size)
     if preset.task == "tagging":

@@ -270,7 +270,7 @@ def test_in_memory_pcm_of_every_dtype(model, dtype):
     (np.zeros(0, np.float32), "empty (0 samples)"),
     (np.array([0.1, np.nan], np.float32), "NaN or infinite"),
     (np.zeros((2, 3, 4), np.float32), "expected shape (samples,) or (samples, channels)"),
-    (np.zeros((2, 48000), np.float32), "more channels than samples"),
+    (np.zeros((2, 48000), np.float32), "would be 2 samples of 48000 channels"),
     (np.zeros(100, np.complex64), "Unsupported audio dtype complex64"),
     (np.zeros(100, bool), "Unsupported audio dtype bool"),
 ])

@@ -68,17 +68,82 @@ def test_list_and_info(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[:2] == ["name", "task"]
     assert [line.split()[0] for line in lines[1:]] == mirzoo.list_models()
+    assert all(line == line.rstrip() for line in lines)
     assert main(["list", "crnn*"]) == 0
     assert [line.split()[0] for line in capsys.readouterr().out.splitlines()[1:]] == ["crnn_tagger.synth"]
-    assert main(["info", "dnn_chroma"]) == 0
+    assert main(["info", "dnn_chroma", "--format", "json"]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert info["name"] == "dnn_chroma.synth" and info["labels"][0] == "C" and info["parameters"] > 0
+    assert info == mirzoo.get_preset("dnn_chroma").to_dict() | {"labels": list(mirzoo.get_preset("dnn_chroma").labels)}
 
 
-def test_unknown_model_is_one_line_and_exit_2(capsys):
-    assert main(["info", "crnn"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "Unknown model 'crnn'" in err[0]
+def test_info_prints_a_readable_summary_and_counts_parameters_on_request(capsys):
+    preset = mirzoo.get_preset("crnn_tagger")
+    assert main(["info", "crnn_tagger"]) == 0
+    fields = {}
+    for line in capsys.readouterr().out.splitlines():
+        if not line.startswith(" "):
+            field, _, value = line.partition("  ")
+            fields[field] = value.strip()
+    assert fields["name"] == preset.name
+    assert fields["input"].startswith(f"mono audio at {preset.sample_rate} Hz")
+    assert fields["labels"].startswith(", ".join(preset.labels[:3]))
+    assert preset.weights.sha256[:16] in fields["weights"] and fields["licence"] == preset.license
+    assert "parameters" not in fields
+    assert main(["info", "crnn_tagger", "--parameters", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["parameters"] == mirzoo.build("crnn_tagger").count_params()
+
+
+def test_help_list_info_and_a_misspelled_name_import_neither_keras_nor_tensorflow():
+    """They answer in well under a second because Keras and TensorFlow (seconds to import) stay out."""
+    code = """
+import contextlib, io, sys
+from mirzoo.cli import main
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    for argv in (["list"], ["info", "musicnn.mtt"], ["info", "crnn_tager"], ["predict", "crnn_tager", "x.wav"],
+                 ["train", "crnn_tager", "--train", "t.csv", "--out", "o"]):
+        main(argv)
+    try:
+        main(["--help"])
+    except SystemExit:
+        pass
+print(sorted(name for name in ("keras", "tensorflow", "jax", "torch") if name in sys.modules))
+"""
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_misspelled_name_gets_a_suggestion(capsys):
+    assert main(["predict", "crnn_tager", "x.wav"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("mirzoo: error: Unknown model 'crnn_tager'. Did you mean 'crnn_tagger'")
+    assert "'crnn_tagger.synth'" not in error.split("Valid names")[0]  # the same model is suggested once
+
+
+def test_tensorflow_start_up_lines_are_hidden_unless_verbose(tmp_path):
+    """Only mirzoo's output: TensorFlow 2.21 prints its oneDNN and CPU-feature notices while loading."""
+    clip = write_clip(tmp_path / "c.wav", 16000, 1.0)
+    env = {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
+    run = [sys.executable, "-m", "mirzoo", "predict", "conv1d_tagger", clip, "--no-progress"]
+    quiet = subprocess.run(run, capture_output=True, text=True, timeout=300, env=env)
+    assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout.startswith(clip)
+    # What importing Keras prints on this machine is what --verbose shows before the results.
+    plain = subprocess.run([sys.executable, "-c", "import keras"], capture_output=True, text=True, timeout=300,
+                           env=env)
+    verbose = subprocess.run(run + ["--verbose"], capture_output=True, text=True, timeout=300, env=env)
+    assert verbose.returncode == 0 and verbose.stdout == quiet.stdout
+    expected = [line.split("]", 1)[-1] for line in plain.stderr.splitlines()]  # without timestamps and pids
+    shown = [line.split("]", 1)[-1] for line in verbose.stderr.splitlines()]
+    assert shown[: len(expected)] == expected
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path):
+    """`mirzoo list | head -1`: no `Broken pipe` message, the status of a writer the pipe closed on."""
+    process = subprocess.Popen([sys.executable, "-m", "mirzoo", "list"], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    process.stdout.close()  # before the interpreter has started: every write meets a closed pipe
+    _, err = process.communicate(timeout=120)
+    assert err == b"" and process.returncode == 141
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +175,9 @@ def test_predict_tagger_formats_and_plot(preset_dirs, tmp_path, capsys, fmt):
         assert out[0] == "file,label,score" and len(out) == 1 + 2 * 3
         assert out[1].split(",")[:2] == [clips[0], expected[clips[0]][0][0]]
     else:
-        assert out[0].startswith(clips[0]) and expected[clips[0]][0][0] in out[1]
+        assert out[0] == f"{clips[0]} (12.0 s)" and out[1].split() == ["label", "score"]
+        assert out[2].split() == [expected[clips[0]][0][0], f"{expected[clips[0]][0][1]:.3f}"]
+        assert all(line == line.rstrip() for line in out)
     for clip in clips:
         stem = os.path.splitext(os.path.basename(clip))[0]
         assert (tmp_path / f"tags_{stem}.png").read_bytes()[:4] == b"\x89PNG"
@@ -126,7 +193,11 @@ def test_predict_frame_model_with_bad_files(preset_dirs, tmp_path, capsys):
     assert code == 1
     errors = captured.err.strip().splitlines()
     assert len(errors) == 2 and "is a directory" in errors[0] and "cannot decode" in errors[1]
-    assert captured.out.splitlines()[0].startswith(good) and "mean activation" in captured.out
+    result = mirzoo.predict(mirzoo.load(preset_dirs["conv2d_singing_voice"]), good)
+    sung = [segment for segment in result.segments() if segment.labels]
+    lines = captured.out.splitlines()
+    assert lines[0].startswith(f"{good} (2.0 s): voice in {len(sung)} segment(s)")
+    assert [line.split() for line in lines[2:]] == [[f"{s.start:.2f}", f"{s.end:.2f}", "voice"] for s in sung]
     assert (tmp_path / "voice_voice.png").exists()
 
 
