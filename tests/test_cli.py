@@ -259,3 +259,59 @@ def test_a_zero_frequency_reaches_the_layer_instead_of_a_silent_default(tmp_path
     assert main(["spectrogram", write_clip(tmp_path / "c.wav"), "--kind", "logfreq", option, "0"]) == 2
     error = capsys.readouterr().err.strip()
     assert error.startswith("mirzoo: error:") and option.lstrip("-").replace("-", "_") in error
+
+
+def test_a_missing_output_folder_is_refused_before_any_work(tmp_path, capsys):
+    clip = write_clip(tmp_path / "c.wav")
+    assert main(["predict", "conv1d_tagger", clip, "--plot", str(tmp_path / "nodir" / "out.png")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip() == (f"mirzoo: error: --plot {tmp_path / 'nodir' / 'out.png'}: the folder "
+                                    f"{tmp_path / 'nodir'} does not exist; create it first.")
+
+
+def test_a_plot_that_fails_keeps_the_scores(preset_dirs, tmp_path, capsys):
+    clip = write_clip(tmp_path / "c.wav", 12000, 2.0)
+    (tmp_path / "taken.png").mkdir()  # savefig cannot write a file where a folder is
+    code = main(["predict", preset_dirs["crnn_tagger"], clip, "--plot", str(tmp_path / "taken.png"), "--top", "2",
+                 "--no-progress"])
+    captured = capsys.readouterr()
+    assert code == 1 and len(captured.out.splitlines()) == 1 + 1 + 2
+    assert captured.err.startswith("mirzoo: error:") and "taken.png" in captured.err
+
+
+def run_in_terminal(argv, timeout=300):
+    """Run the CLI with stderr on a pseudo-terminal (where the progress bar is drawn); returns (status, stderr)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # a terminal 120 columns wide
+    process = subprocess.Popen([sys.executable, "-m", "mirzoo", *argv], stdout=subprocess.DEVNULL,
+                               stderr=follower, close_fds=True)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # EIO: the terminal's last writer has gone
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    return process.wait(timeout=timeout), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_the_progress_bar_moves_within_a_file_and_does_not_claim_a_failed_run(tmp_path):
+    long_clip = tmp_path / "long.flac"
+    soundfile.write(long_clip, harmonic_test_signal(16000, 25.0), 16000)
+    status, bar = run_in_terminal(["predict", "conv1d_tagger", str(long_clip)])
+    assert status == 0
+    # stream_audio reads 10 s blocks: the bar shows the first 10 s done before the file ends.
+    assert "10.0/25.0 s of audio" in bar and "1 of 1 files: 100%" in bar
+    (tmp_path / "bad.wav").write_text("not audio")
+    status, bar = run_in_terminal(["predict", "conv1d_tagger", str(tmp_path / "bad.wav"), str(tmp_path / "x.wav")])
+    assert status == 1 and "0 of 2 files, 2 failed" in bar and "100%" not in bar

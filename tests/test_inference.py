@@ -131,6 +131,32 @@ class TestTagging(TestCase):
             result.top(k)
 
 
+    def test_a_list_of_recordings_gives_one_result_each(self, tagger, tmp_path):
+        first, second = harmonic_test_signal(16000, 4.0), harmonic_test_signal(16000, 7.0) * 0.5
+        paths = []
+        for index, audio in enumerate((first, second)):
+            paths.append(str(tmp_path / f"clip{index}.wav"))
+            soundfile.write(paths[-1], audio, 16000, subtype="FLOAT")
+        for results, alone in ((mirzoo.predict(tagger, paths), [mirzoo.predict(tagger, p) for p in paths]),
+                               (mirzoo.predict(tagger, [first, second], sample_rate=16000),
+                                [mirzoo.predict(tagger, a, sample_rate=16000) for a in (first, second)])):
+            assert len(results) == 2
+            for result, expected in zip(results, alone):
+                np.testing.assert_array_equal(result.taggram, expected.taggram)
+
+    def test_two_clips_stacked_as_rows_are_not_taken_for_channels(self, tagger):
+        with pytest.raises(AudioError, match=r"\(2, 24000\) would be 2 samples of 24000 channels.*list of them"):
+            mirzoo.predict(tagger, np.zeros((2, 24000), "float32"), sample_rate=16000)
+
+    def test_progress_reports_the_seconds_read(self, tagger, tmp_path):
+        path = tmp_path / "long.flac"
+        soundfile.write(path, harmonic_test_signal(44100, 25.0), 44100)
+        seen = []
+        mirzoo.predict(tagger, str(path), on_progress=seen.append)
+        assert len(seen) >= 3 and seen == sorted(seen)  # stream_audio reads 10 s blocks
+        assert seen[-1] == pytest.approx(25.0, abs=1e-3)
+
+
 class TestFrames(TestCase):
     def test_chunked_equals_whole(self, frame_model):
         audio = harmonic_test_signal(22050, 13.7)
