@@ -132,9 +132,10 @@ def _entry(row, base, where):
         frame_labels = row.get("frame_labels")
         frame_rate = row.get("frame_rate")
         return ManifestEntry(
-            audio=os.path.join(base, _path(audio, "audio")),
+            audio=os.path.normpath(os.path.join(base, _path(audio, "audio"))),
             labels=row.get("labels"),
-            frame_labels=os.path.join(base, _path(frame_labels, "frame_labels")) if frame_labels else None,
+            frame_labels=(os.path.normpath(os.path.join(base, _path(frame_labels, "frame_labels"))) if frame_labels
+                          else None),
             frame_rate=None if frame_rate in (None, "") else frame_rate,
         )
     except ValueError as error:

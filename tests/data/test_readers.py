@@ -83,3 +83,12 @@ def test_gtzan_layout_and_corrupt_file(gtzan):
     assert x.shape == (6, preset.clip_samples)
     np.testing.assert_array_equal(np.asarray(y).sum(axis=0), [2, 2, 2])
     assert read_gtzan(gtzan / "genres")[1] == genres
+
+
+def test_a_gtzan_listing_becomes_a_manifest_file_as_the_readme_shows(gtzan, tmp_path):
+    from mirzoo.data import read_manifest, write_manifest
+
+    entries, _ = read_gtzan(gtzan)
+    (tmp_path / "manifests").mkdir()
+    path = write_manifest(entries, tmp_path / "manifests" / "gtzan.csv")
+    assert [(e.audio, e.labels) for e in read_manifest(path)] == [(e.audio, e.labels) for e in entries]
