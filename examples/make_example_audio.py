@@ -8,10 +8,12 @@ corpus dependencies (scripts/install_corpus_deps.sh). Run from the repository ro
 """
 
 import os
+import sys
 
 import numpy as np
 import soundfile
 
+from mirzoo.data.synth import requirements
 from mirzoo.data.synth.build import SAMPLE_RATE, TRAIN_SOUNDFONTS
 from mirzoo.data.synth.labels import tags
 from mirzoo.data.synth.render import render
@@ -23,6 +25,7 @@ EXAMPLE_SEED = 987_654_321
 
 
 def main(path="examples/audio/sung_song.flac", seconds=15.0):
+    requirements.require("make_example_audio.py", [TRAIN_SOUNDFONTS[0]], sung=True)
     song = generate_song(EXAMPLE_SEED, seconds, sung=True)
     melody = next(part for part in song.parts if part.sung)
     voice, f0 = sing(melody.notes, song.tempo, EXAMPLE_SEED, SAMPLE_RATE, seconds)
@@ -35,4 +38,7 @@ def main(path="examples/audio/sung_song.flac", seconds=15.0):
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except ImportError as error:  # "make_example_audio.py needs …": what is missing and how to install it
+        sys.exit(str(error))

@@ -23,13 +23,14 @@ import hashlib
 import json
 import multiprocessing
 import os
+import shutil
 
 import numpy as np
 import soundfile
 
 from mirzoo.data.manifest import ManifestEntry, write_manifest
 from mirzoo.data.synth import labels as labelling
-from mirzoo.data.synth import scores
+from mirzoo.data.synth import requirements, scores
 from mirzoo.data.synth.render import render
 from mirzoo.data.synth.sing import sing
 from mirzoo.data.synth.songs import generate_song, instrumental_twin
@@ -174,11 +175,43 @@ def build_corpus(directory, n_songs=1000, seconds=15.0, sung_fraction=0.3, seed=
 
     Returns:
         The recipe dictionary also written to `corpus.json`.
+
+    Raises:
+        ImportError: a Python package, library, soundfont or Festival voice the build needs is missing
+            (all of them named with their install steps; raised before anything is written).
+
+    A build that fails (or is interrupted) removes the folders it created, the MIDI cache included.
     """
+    soundfonts = (*TRAIN_SOUNDFONTS, HELDOUT_SOUNDFONT) if n_songs or n_works else ()
+    requirements.require("mirzoo corpus build", soundfonts, sung=n_songs > 0 and sung_fraction > 0, works=n_works > 0)
+    if n_works:
+        midi_cache = midi_cache or os.path.join(directory, "midi")
+    folders = [os.path.join(directory, "audio"), os.path.join(directory, "labels"), *([midi_cache] if n_works else [])]
+    created = {_outermost_missing(folder) for folder in folders} - {None}
+    for folder in folders:
+        os.makedirs(folder, exist_ok=True)
+    try:
+        recipe = _render_corpus(directory, n_songs, seconds, sung_fraction, seed, processes, progress, n_works,
+                                midi_cache)
+    except BaseException:  # a build that cannot finish leaves none of the folders it made
+        for folder in created:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return recipe
+
+
+def _outermost_missing(path):
+    """The outermost folder that `os.makedirs(path)` would create (`path` or one of its parents), or None."""
+    path, outermost = os.path.abspath(path), None
+    while not os.path.exists(path):
+        path, outermost = os.path.dirname(path), path
+    return outermost
+
+
+def _render_corpus(directory, n_songs, seconds, sung_fraction, seed, processes, progress, n_works, midi_cache):
+    """`build_corpus` once its folders exist: render, then write the manifests and `corpus.json`."""
     from tqdm import tqdm
 
-    os.makedirs(os.path.join(directory, "audio"), exist_ok=True)
-    os.makedirs(os.path.join(directory, "labels"), exist_ok=True)
     render_song = functools.partial(_render_song, directory=directory, seconds=seconds, sung_fraction=sung_fraction,
                                     seed=seed)
     manifests = {}
@@ -193,7 +226,6 @@ def build_corpus(directory, n_songs=1000, seconds=15.0, sung_fraction=0.3, seed=
                                  disable=not progress):
             add(split, clips)
         if n_works:
-            midi_cache = midi_cache or os.path.join(directory, "midi")
             chosen = _usable_works(pool, processes, n_works, seconds, seed, midi_cache, progress)
             works = {f"work{index:05d}": work for index, work, _ in chosen}
             render_work = functools.partial(_render_work, directory=directory, seed=seed)

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from mirzoo.data.synth import requirements
+
 DRUM_CHANNEL = 9
 DRUM_BANK = 128
 MELODIC_CHANNELS = 15  # 16 MIDI channels less the drum channel
@@ -23,13 +25,17 @@ def render(song, soundfonts, sample_rate=22050, skip_sung=True):
 
     Returns:
         float32 `(round(song.seconds * sample_rate),)`, unnormalised.
-    """
-    import fluidsynth
 
+    Raises:
+        ImportError: pyfluidsynth, FluidSynth's library or a soundfont is missing (with the install step).
+    """
     if isinstance(soundfonts, str):
         soundfonts = [soundfonts] * len(song.parts)
     if len(soundfonts) != len(song.parts):
         raise ValueError(f"{len(soundfonts)} soundfonts for {len(song.parts)} parts.")
+    requirements.require("Rendering with FluidSynth", sorted(set(soundfonts)))
+    import fluidsynth
+
     melodic = sum(not part.is_drum and not (part.sung and skip_sung) for part in song.parts)
     if melodic > MELODIC_CHANNELS:
         raise ValueError(f"{melodic} melodic parts; FluidSynth has {MELODIC_CHANNELS} melodic channels.")

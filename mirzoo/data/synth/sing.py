@@ -8,6 +8,8 @@ import numpy as np
 import soundfile
 import soxr
 
+from mirzoo.data.synth import requirements
+
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 SYLLABLES = ("la", "na", "do", "me", "so", "ri", "moon", "love", "day", "you", "sky", "oh", "light", "go")
 DTD = "/usr/share/sgml/festival/Singing.v0_1.dtd"
@@ -53,7 +55,11 @@ def sing(notes, tempo, seed, sample_rate=22050, seconds=None):
     Returns:
         `(audio, f0)`: float32 audio `(samples,)` at `sample_rate`, and the sung
         fundamental frequency every 5 ms (`0` where unvoiced), aligned with the audio.
+
+    Raises:
+        ImportError: pyworld, Festival or its kal voice is missing (with the install step).
     """
+    requirements.require("Singing (Festival and WORLD)", sung=True)
     import pyworld
 
     rng = np.random.default_rng(seed)
