@@ -44,7 +44,14 @@ def main():
     args = parser.parse_args()
     labels, preset = read_assets(args.assets)
     audio = load_mono(args.audio, preset["sample_rate"])
-    scores = predict(args.target, args.model, {"waveform": audio[None].astype(np.float32)})[0]
+    try:
+        scores = predict(args.target, args.model, {"waveform": audio[None].astype(np.float32)})[0]
+    except grpc.RpcError as error:
+        details = " ".join((error.details() or "").split())  # one line, whatever the server's message holds
+        if error.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+            sys.exit(f"grpc_client.py: cannot reach TF Serving at {args.target} ({details}); start it "
+                     "(examples/tf_serving/README.md) or pass --target")
+        sys.exit(f"grpc_client.py: TF Serving at {args.target} answered {error.code().name}: {details}")
     print_top(scores, labels, args.top)
 
 

@@ -8,6 +8,8 @@ import base64
 import io
 import json
 import os
+import sys
+import urllib.error
 import urllib.request
 
 import numpy as np
@@ -61,6 +63,18 @@ def predict_wav_files(server, model, wav_files, timeout=60.0):
                  timeout)
 
 
+def failure(server, error):
+    """One line for a request that failed: the server's own error message, or why it could not be reached."""
+    if isinstance(error, urllib.error.HTTPError):  # the server answered, with an error: TF Serving's {"error": …}
+        try:
+            message = json.loads(error.read())["error"]
+        except (ValueError, KeyError, TypeError):
+            message = error.reason
+        return f"TF Serving at {server} answered HTTP {error.code}: {' '.join(str(message).split())}"
+    reason = error.reason if isinstance(error, urllib.error.URLError) else error
+    return f"cannot reach TF Serving at {server} ({reason}); start it (examples/tf_serving/README.md) or pass --server"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("audio")
@@ -72,12 +86,15 @@ def main():
     args = parser.parse_args()
     labels, preset = read_assets(args.assets)
     audio = load_mono(args.audio, preset["sample_rate"])
-    if args.wav:
-        buffer = io.BytesIO()
-        soundfile.write(buffer, audio, preset["sample_rate"], format="WAV", subtype="PCM_16")
-        scores = predict_wav_files(args.server, args.model, [buffer.getvalue()])[0]
-    else:
-        scores = predict_waveforms(args.server, args.model, audio[None])[0]
+    try:
+        if args.wav:
+            buffer = io.BytesIO()
+            soundfile.write(buffer, audio, preset["sample_rate"], format="WAV", subtype="PCM_16")
+            scores = predict_wav_files(args.server, args.model, [buffer.getvalue()])[0]
+        else:
+            scores = predict_waveforms(args.server, args.model, audio[None])[0]
+    except OSError as error:  # URLError, HTTPError, a timeout or a dropped connection are all OSErrors
+        sys.exit(f"rest_client.py: {failure(args.server, error)}")
     print_top(scores, labels, args.top)
 
 

@@ -2,6 +2,8 @@
 
 No tensorflow_model_server can be installed here, so each double wraps the exported SavedModel
 behind the same wire protocol (gRPC PredictionService / REST :predict). The real server is TF Serving.
+The REST tests need no more than TensorFlow; the gRPC tests also need grpc and tensorflow-serving-api's
+protos, and skip without them.
 """
 
 import base64
@@ -10,7 +12,9 @@ import http.server
 import importlib.util
 import io
 import json
+import os
 import pathlib
+import subprocess
 import sys
 import threading
 
@@ -20,13 +24,11 @@ import pytest
 import soundfile
 
 import mirzoo
+from mirzoo.export import export
 from mirzoo.testing import harmonic_test_signal
 
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TF Serving clients use TensorFlow")
 tf = pytest.importorskip("tensorflow")
-grpc = pytest.importorskip("grpc")
-pytest.importorskip("tensorflow_serving.apis", reason="pip install --no-deps tensorflow-serving-api")
-from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc  # noqa: E402
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples" / "tf_serving"
 MODEL_NAME = "conv1d_tagger"
@@ -47,7 +49,7 @@ def import_example(name):
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     model = mirzoo.build(MODEL_NAME)
-    path = mirzoo.export(model, tmp_path_factory.mktemp("serving") / MODEL_NAME)
+    path = export(model, tmp_path_factory.mktemp("serving") / MODEL_NAME)
     return model, path, tf.saved_model.load(path)
 
 
@@ -55,7 +57,7 @@ def served(tmp_path_factory):
 def served_frames(tmp_path_factory):
     """A frame model: its serve_wav has two outputs (`scores`, `frames`)."""
     model = mirzoo.build(FRAME_MODEL_NAME)
-    path = mirzoo.export(model, tmp_path_factory.mktemp("serving") / FRAME_MODEL_NAME)
+    path = export(model, tmp_path_factory.mktemp("serving") / FRAME_MODEL_NAME)
     return model, path, tf.saved_model.load(path)
 
 
@@ -72,27 +74,35 @@ def rest_predictions(outputs):
             for index in range(len(next(iter(outputs.values()))))]
 
 
-class PredictionServiceDouble(prediction_service_pb2_grpc.PredictionServiceServicer):
-    def __init__(self, loaded):
-        self.loaded = loaded
-
-    def Predict(self, request, context):
-        if request.model_spec.name != MODEL_NAME:
-            context.abort(grpc.StatusCode.NOT_FOUND, f"Servable not found: {request.model_spec.name}")
-        inputs = {name: tf.make_ndarray(proto) for name, proto in request.inputs.items()}
-        try:
-            scores = run_signature(self.loaded, request.model_spec.signature_name or "serving_default", inputs)
-        except tf.errors.InvalidArgumentError as error:
-            context.abort(grpc.StatusCode.INVALID_ARGUMENT, error.message)
-        response = predict_pb2.PredictResponse()
-        response.outputs["scores"].CopyFrom(tf.make_tensor_proto(scores))
-        return response
+@pytest.fixture(scope="module")
+def grpc():
+    """The grpc module, once tensorflow-serving-api's protos are known to be importable."""
+    grpc = pytest.importorskip("grpc")
+    pytest.importorskip("tensorflow_serving.apis", reason="pip install --no-deps tensorflow-serving-api")
+    return grpc
 
 
 @pytest.fixture(scope="module")
-def grpc_target(served):
+def grpc_target(served, grpc):
+    from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
+
+    loaded = served[2]
+
+    class PredictionServiceDouble(prediction_service_pb2_grpc.PredictionServiceServicer):
+        def Predict(self, request, context):
+            if request.model_spec.name != MODEL_NAME:
+                context.abort(grpc.StatusCode.NOT_FOUND, f"Servable not found: {request.model_spec.name}")
+            inputs = {name: tf.make_ndarray(proto) for name, proto in request.inputs.items()}
+            try:
+                scores = run_signature(loaded, request.model_spec.signature_name or "serving_default", inputs)
+            except tf.errors.InvalidArgumentError as error:
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, error.message)
+            response = predict_pb2.PredictResponse()
+            response.outputs["scores"].CopyFrom(tf.make_tensor_proto(scores))
+            return response
+
     server = grpc.server(concurrent.futures.ThreadPoolExecutor(max_workers=2))
-    prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(PredictionServiceDouble(served[2]), server)
+    prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(PredictionServiceDouble(), server)
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     yield f"127.0.0.1:{port}"
@@ -157,7 +167,7 @@ def test_grpc_client_waveform_and_wav(served, grpc_target):
     np.testing.assert_allclose(scores, model.predict(pcm / 32768.0, verbose=0), atol=1e-5)
 
 
-def test_grpc_errors_are_status_codes(grpc_target):
+def test_grpc_errors_are_status_codes(grpc, grpc_target):
     client = import_example("grpc_client")
     with pytest.raises(grpc.RpcError) as error:
         client.predict(grpc_target, MODEL_NAME, {"wav": [b"not a wav"]}, signature="serve_wav", timeout=30)
@@ -190,3 +200,15 @@ def test_rest_client_reads_scores_from_rows_of_several_outputs(served_frames, re
     soundfile.write(buffer, pcm, 22050, format="WAV", subtype="PCM_16")
     scores = client.predict_wav_files(rest_server, FRAME_MODEL_NAME, [buffer.getvalue()], timeout=30)
     np.testing.assert_allclose(scores, model.predict(pcm[None] / 32768.0, verbose=0), atol=1e-5)
+
+
+def test_rest_client_prints_the_servers_error_in_one_line(served, rest_server, tmp_path):
+    _, path, _ = served
+    clip = tmp_path / "clip.wav"
+    soundfile.write(clip, harmonic_test_signal(16000, 1.0), 16000)
+    result = subprocess.run([sys.executable, str(EXAMPLES / "rest_client.py"), str(clip), "--assets",
+                             str(pathlib.Path(path) / "assets"), "--server", rest_server, "--model", "other_model"],
+                            capture_output=True, text=True, timeout=120,
+                            env={k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")})
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr == f"rest_client.py: TF Serving at {rest_server} answered HTTP 404: Not Found\n"
