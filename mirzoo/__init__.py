@@ -31,7 +31,7 @@ _PUBLIC = {
     "build": "mirzoo.loading",
     "data": "mirzoo.data",
     "dsp": "mirzoo.dsp",
-    "export": "mirzoo.export",
+    "export": "mirzoo.exporting",
     "get_preset": "mirzoo.registry",
     "layers": "mirzoo.layers",
     "list_models": "mirzoo.registry",

@@ -418,7 +418,7 @@ def export_command(args):
 
     resolve_preset(args.name)  # a misspelled name fails here, before Keras is imported
     _import_keras(args)
-    from mirzoo.export import export, unregistered_ops
+    from mirzoo.exporting import export, unregistered_ops
 
     path = export(args.name, args.base_path, version=args.version,
                   weights="default" if args.weights is None else args.weights)

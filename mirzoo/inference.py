@@ -15,6 +15,8 @@ import dataclasses
 import math
 import numbers
 import os
+import threading
+import weakref
 
 import numpy as np
 
@@ -222,8 +224,26 @@ class _Buffer:
             self.offset = position
 
 
+_call_locks = weakref.WeakKeyDictionary()
+_call_locks_guard = threading.Lock()
+
+
+def _call(model, batch):
+    """`model.predict_on_batch(batch)`. On JAX, calls on one model are serialised: its compiled function
+    donates the model's state buffers, so two threads calling it at once fail with "Buffer has been deleted
+    or donated". TensorFlow and PyTorch run concurrent calls as they are."""
+    import keras
+
+    if keras.config.backend() != "jax":
+        return model.predict_on_batch(batch)
+    with _call_locks_guard:
+        lock = _call_locks.setdefault(model, threading.Lock())
+    with lock:
+        return model.predict_on_batch(batch)
+
+
 def _run_batch(model, windows):
-    return np.asarray(model.predict_on_batch(np.stack(windows).astype(np.float32)))
+    return np.asarray(_call(model, np.stack(windows).astype(np.float32)))
 
 
 def _tag(model, preset, blocks, hop_seconds, batch_size):
@@ -282,7 +302,7 @@ def _patch_tag(model, preset, blocks, patches_per_call):
         """Patches `first, first + 1, …` (`count` of them, or all) from audio up to sample `stop`."""
         context = min(left, first)
         audio = buffer.get((first - context) * patch, stop)
-        taggram = np.asarray(model.predict_on_batch(audio[None].astype(np.float32))["taggram"])[0, context:]
+        taggram = np.asarray(_call(model, audio[None].astype(np.float32))["taggram"])[0, context:]
         taggrams.append(taggram if count is None else taggram[:count])
 
     first = 0

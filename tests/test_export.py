@@ -15,7 +15,7 @@ import pytest
 import soundfile
 
 import mirzoo
-from mirzoo.export import export, next_version
+from mirzoo.exporting import export, next_version
 from mirzoo.inference import patch_frames_of
 from mirzoo.testing import harmonic_test_signal
 
@@ -277,7 +277,7 @@ def test_a_failed_export_leaves_no_folder_behind(monkeypatch, tmp_path):
     def fail(*args):
         raise OSError("disk full")
 
-    monkeypatch.setattr("mirzoo.export._asset_tables", fail)
+    monkeypatch.setattr("mirzoo.exporting._asset_tables", fail)
     with pytest.raises(OSError, match="disk full"):
         export(mirzoo.build("conv1d_tagger"), tmp_path / "new" / "base")
     assert os.listdir(tmp_path) == []
@@ -287,7 +287,7 @@ OTHER_BACKEND = """
 import json, os, sys
 import keras
 import mirzoo
-from mirzoo.export import export
+from mirzoo.exporting import export
 
 base = sys.argv[1]
 model = mirzoo.load("crnn_tagger")

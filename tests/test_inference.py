@@ -193,11 +193,6 @@ class TestFrames(TestCase):
             mirzoo.predict(plain, np.zeros(100, "float32"), sample_rate=16000)
 
 
-# Keras' JAX predict_on_batch donates the model's state buffers to each call, so calls from two threads at once
-# find them deleted. Not strict: the race is not lost on every run.
-@pytest.mark.xfail(keras.backend.backend() == "jax", raises=(ValueError, RuntimeError), strict=False,
-                   reason="JAX: concurrent predict_on_batch fails ('Buffer has been deleted or donated'); "
-                          "mirzoo.inference needs a lock per model there")
 @pytest.mark.parametrize("fixture", ["tagger", "frame_model"])
 def test_one_model_from_four_threads_gives_the_serial_results(fixture, request, tmp_path):
     """Files of different lengths and rates, 3 rounds each, through one model from 4 threads at once."""

@@ -31,15 +31,32 @@ def test_the_errors_a_caller_may_catch_are_public_value_errors(tmp_path):
         mirzoo.load(str(tmp_path / "model.keras"))
 
 
+def test_every_public_name_resolves_and_export_stays_the_function():
+    """The names are imported on first use; a submodule imported first must not shadow a function."""
+    result = run_python("import mirzoo.exporting, mirzoo.training, mirzoo.inference, mirzoo\n"
+                        "missing = [name for name in mirzoo.__all__ if getattr(mirzoo, name, None) is None]\n"
+                        "print(missing, callable(mirzoo.export), callable(mirzoo.train), callable(mirzoo.predict))")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["[]", "True", "True", "True"]
+
+
+def test_import_mirzoo_loads_neither_keras_nor_tensorflow():
+    result = run_python("import sys, mirzoo; mirzoo.get_preset('crnn_tagger'); mirzoo.list_models()\n"
+                        "print(sorted(m for m in ('keras', 'tensorflow') if m in sys.modules))")
+    assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr[-2000:]
+
+
 def test_import_without_tensorflow_names_the_extra():
-    result = run_python("import sys; sys.modules['tensorflow'] = None; import mirzoo", KERAS_BACKEND="tensorflow")
+    result = run_python("import sys; sys.modules['tensorflow'] = None; import mirzoo; mirzoo.load",
+                        KERAS_BACKEND="tensorflow")
     assert result.returncode != 0
     assert "ImportError" in result.stderr and "mirzoo[tensorflow]" in result.stderr
 
 
 @pytest.mark.parametrize("backend", ["jax", "torch"])
 def test_import_with_a_missing_backend_says_so(backend):
-    result = run_python(f"import sys; sys.modules[{backend!r}] = None; import mirzoo", KERAS_BACKEND=backend)
+    result = run_python(f"import sys; sys.modules[{backend!r}] = None; import mirzoo; mirzoo.build",
+                        KERAS_BACKEND=backend)
     assert result.returncode != 0
     assert f"KERAS_BACKEND selects '{backend}'" in result.stderr
 

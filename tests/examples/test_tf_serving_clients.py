@@ -24,7 +24,7 @@ import pytest
 import soundfile
 
 import mirzoo
-from mirzoo.export import export
+from mirzoo.exporting import export
 from mirzoo.testing import harmonic_test_signal
 
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TF Serving clients use TensorFlow")

@@ -252,7 +252,7 @@ def _remove_empty(folders):
 
 
 # The TensorFlow side of an export requested from another backend: `_export_request(request.json)`.
-_TENSORFLOW_PROCESS = "import sys; from mirzoo.export import _export_request; _export_request(sys.argv[1])"
+_TENSORFLOW_PROCESS = "import sys; from mirzoo.exporting import _export_request; _export_request(sys.argv[1])"
 
 
 def _export_in_tensorflow(model, base_path, version, weights):
@@ -339,7 +339,7 @@ def _same_error(module, name, message):
 
 def saved_model_op_types(path):
     """Every op type in a SavedModel: its graphs and every function of their libraries."""
-    require_tensorflow("mirzoo.export.saved_model_op_types")
+    require_tensorflow("mirzoo.exporting.saved_model_op_types")
     from tensorflow.core.protobuf import saved_model_pb2
 
     saved = saved_model_pb2.SavedModel()
@@ -360,7 +360,7 @@ def unregistered_ops(path):
     TensorFlow (and TF Serving built from it) can run. Function calls by name
     (the library's own functions) are not ops and are left out.
     """
-    require_tensorflow("mirzoo.export.unregistered_ops")
+    require_tensorflow("mirzoo.exporting.unregistered_ops")
     from tensorflow.core.protobuf import saved_model_pb2
     from tensorflow.python.framework import op_def_registry
 
