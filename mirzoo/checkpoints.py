@@ -11,6 +11,8 @@ temporary files behind; the next run's `Checkpoints` removes them.
 `state.json` also records which data measured the best epoch (a digest of the
 validation manifest). Resuming with other validation data forgets that best,
 which is not comparable with the new measurements, instead of letting it win.
+And it keeps the logs of every completed epoch (`history`), so that a resumed
+run still knows those of the runs before it.
 """
 
 import json
@@ -35,7 +37,9 @@ def _atomic_save_weights(model, path):
     os.replace(temporary, path)
 
 
-def _atomic_write_json(data, path):
+def atomic_write_json(data, path):
+    """Write `data` as JSON to `path` through a temporary file renamed into place: `path` holds the old or the
+    new content, whenever the process dies."""
     temporary = f"{path}.tmp-{os.getpid()}"
     with open(temporary, "w", encoding="utf-8") as handle:
         json.dump(data, handle, indent=2)
@@ -48,12 +52,36 @@ def _last_file(epoch):
     return f"last-{epoch}.weights.h5"
 
 
+def _extended_history(history, epoch, logs):
+    """`history` with the logs of epoch `epoch` (0-based) appended: `{key: [value of epoch 1, 2, ...]}`, every list
+    `epoch + 1` long, `None` where an epoch did not log the key or logged a non-finite value (not JSON)."""
+    extended = {}
+    for key in sorted(set(history) | set(logs)):
+        values = list(history.get(key, []))[:epoch]
+        values += [None] * (epoch - len(values))
+        value = logs.get(key)
+        values.append(float(value) if value is not None and math.isfinite(value) else None)
+        extended[key] = values
+    return extended
+
+
+def _valid_history(history, epoch):
+    return isinstance(history, dict) and all(
+        isinstance(values, list) and len(values) == epoch
+        and all(value is None or (isinstance(value, numbers.Real) and not isinstance(value, bool)) for value in values)
+        for values in history.values())
+
+
 def read_state(directory):
-    """The saved state (`{"epoch", "last", "best", "monitor"}`) or `None` when nothing was saved.
+    """The saved state (`{"epoch", "last", "best", "monitor", "history", ...}`) or `None` when nothing was saved.
+
+    `history` maps each logged metric to its values, one per completed epoch (`None` where an epoch did not log
+    it or logged a non-finite value); a state written before histories were kept reads as an empty history.
 
     Raises:
         CheckpointError: `state.json` is not JSON, or its fields are missing or inconsistent (a `last`
-            that is not `last-<epoch>.weights.h5` in this folder, an epoch below 1, a non-numeric best).
+            that is not `last-<epoch>.weights.h5` in this folder, an epoch below 1, a non-numeric best,
+            a history that does not hold one number or null per epoch for each metric).
     """
     path = os.path.join(directory, STATE_FILE)
     if not os.path.isfile(path):
@@ -66,14 +94,18 @@ def read_state(directory):
         raise CheckpointError(f"{path}: not a valid checkpoint state ({error}). {start_over}") from error
     epoch = state.get("epoch") if isinstance(state, dict) else None
     best = state.get("best") if isinstance(state, dict) else None
+    history = state.get("history", {}) if isinstance(state, dict) else None
     if (isinstance(epoch, bool) or not isinstance(epoch, int) or epoch < 1
             # `last` is only ever this name: anything else could point outside the folder, and is deleted later.
             or state.get("last") != _last_file(epoch)
-            or (best is not None and (isinstance(best, bool) or not isinstance(best, numbers.Real)))):
+            or (best is not None and (isinstance(best, bool) or not isinstance(best, numbers.Real)))
+            or not _valid_history(history, epoch)):
         raise CheckpointError(
             f"{path}: inconsistent checkpoint state {state!r}; expected {{\"epoch\": N >= 1, "
-            f"\"last\": \"last-N.weights.h5\", \"best\": a number or null}}. {start_over}"
+            f"\"last\": \"last-N.weights.h5\", \"best\": a number or null, \"history\": {{metric: N numbers "
+            f"or nulls}}}}. {start_over}"
         )
+    state["history"] = history
     return state
 
 
@@ -163,9 +195,10 @@ class Checkpoints(keras.callbacks.Callback):
         if self._improved(value):
             self.best = float(value)
             _atomic_save_weights(self.model, os.path.join(self.directory, BEST_FILE))
-        _atomic_write_json(
+        atomic_write_json(
             {"epoch": epoch + 1, "last": last, "best": self.best, "monitor": self.monitor, "mode": self.mode,
-             "measured_on": self.measured_on},
+             "measured_on": self.measured_on,
+             "history": _extended_history({} if previous is None else previous["history"], epoch, logs)},
             os.path.join(self.directory, STATE_FILE),
         )
         if previous is not None and previous["last"] != last:

@@ -74,6 +74,15 @@ class PresetConfig:
         license: licence of the weights.
         paper: the architecture's reference.
         notes: where and why the preset departs from the paper.
+        training: how `mirzoo.train` made these weights, for a preset it wrote (empty
+            otherwise): `base_preset` (the name it started from), `base_weights` (`None`
+            for a random start, else `{"weights": "default" or the path given,
+            "sha256": ...}`), `train_manifest` and `validation_manifest` (`{"path",
+            "sha256"}`, or `None`), `epochs` (completed, resumed ones included), and
+            the `seed`, `batch_size`, `learning_rate`, `crop_seconds`, `mix`,
+            `mixed_precision` and `early_stopping_patience` of the call that finished
+            the run. A record only: weights files do not store it in their contract,
+            so it never decides whether weights load.
     """
 
     name: str
@@ -90,6 +99,7 @@ class PresetConfig:
     license: str = ""
     paper: str = ""
     notes: str = ""
+    training: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not isinstance(self.arch, str):
@@ -122,7 +132,7 @@ class PresetConfig:
         if self.clip_samples < 1:
             raise InvalidPresetError(f"Preset {self.name!r}: clip_seconds={self.clip_seconds!r} is shorter than one "
                                      f"sample at {self.sample_rate} Hz.")
-        for field in ("frontend", "arch_config", "metrics"):
+        for field in ("frontend", "arch_config", "metrics", "training"):
             if not isinstance(getattr(self, field), dict):
                 raise InvalidPresetError(f"Preset {self.name!r}: {field} must be a mapping; received "
                                          f"{getattr(self, field)!r}.")

@@ -7,24 +7,33 @@ go through a custom `strategy.run` loop, because Keras 3's `fit` under
 computes the same averaged loss and gradient step.
 
 Either way, after every epoch the output folder gets crash-safe checkpoints
-(`checkpoints/`, see `mirzoo.checkpoints`); calling `train` again with the same
-folder resumes after the last completed epoch. The result is a preset folder
-(`preset/`) that `mirzoo.load` reads, plus `metrics.json`.
+(`checkpoints/`, see `mirzoo.checkpoints`, which also keep every epoch's logs);
+calling `train` again with the same folder resumes after the last completed
+epoch, and on a finished run does nothing but say so. The result is a preset
+folder (`preset/`) that `mirzoo.load` reads, named after the run and recording
+how it was trained, plus `metrics.json`.
 """
 
 import dataclasses
 import json
+import math
 import os
+import re
+import warnings
 
 import keras
 
 from mirzoo import checkpoints
-from mirzoo.data import from_manifest, read_manifest
-from mirzoo.loading import load, resolve_preset, save_preset
-from mirzoo.presets import sha256_of
+from mirzoo.data import read_manifest
+from mirzoo.data.pipeline import clip_dataset, usable_clips
+from mirzoo.inference import check_count
+from mirzoo.loading import load, save_preset
+from mirzoo.presets import read_preset, sha256_of
+from mirzoo.registry import get_weights_directory, resolve_preset
 from mirzoo.tensorflow_support import require_tensorflow
 
 STRATEGIES = ("auto", "mirrored", "onedevice", "multiworker")
+DEFAULT_BATCH_SIZE = 16
 
 
 @dataclasses.dataclass
@@ -33,7 +42,9 @@ class TrainingResult:
 
     Attributes:
         preset_dir: the trained preset folder (`mirzoo.load(preset_dir)`).
-        history: per-epoch logs of this call (`{"loss": [...], "val_loss": [...], ...}`).
+        history: per-epoch logs of the whole run, epochs of earlier, resumed calls
+            included (`{"loss": [...], "val_loss": [...], ...}`, entry `k` for epoch
+            `k + 1`; `None` where an epoch did not log that key or logged NaN/inf).
         metrics: final metrics written to `metrics.json`.
         epochs: completed epochs, including those of earlier, resumed runs.
     """
@@ -81,8 +92,7 @@ def _manifest_labels(entries, preset):
     return preset.labels if set(seen) <= set(preset.labels) else tuple(sorted(seen))
 
 
-def _model_in_scope(model, weights, labels):
-    preset = resolve_preset(model)
+def _model_in_scope(model, preset, weights, labels):
     if labels == preset.labels:
         return load(preset if weights is None else model, weights=weights)
     trained = load(preset if weights is None else model, weights=weights, num_classes=len(labels))
@@ -90,7 +100,7 @@ def _model_in_scope(model, weights, labels):
     return trained
 
 
-def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10, batch_size=16,
+def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10, batch_size=None,
           learning_rate=1e-3, strategy="auto", seed=0, weights=None, mixed_precision=False,
           early_stopping_patience=None, cache=False, crop_seconds=None, mix=0.0, verbose="auto"):
     """Train an architecture on a manifest and save the result as a preset folder.
@@ -99,15 +109,22 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
         model: `"arch"`, `"arch.tag"` or a preset folder.
         train_manifest: `.csv` / `.jsonl` manifest (see `mirzoo.data`).
         output_dir: folder for `checkpoints/`, `logs/` (TensorBoard), `preset/`
-            and `metrics.json`. Reusing it resumes after the last completed epoch.
+            and `metrics.json`. Reusing it resumes after the last completed epoch;
+            once `epochs` are done, calling again changes nothing: it warns that the
+            run is already trained and returns its result.
         validation_manifest: optional manifest for validation, best checkpoint
             and early stopping (centre crops). Resuming with another validation
             manifest (other bytes) forgets the best epoch judged on the old one.
         epochs: total epochs, counting resumed ones.
-        batch_size: global batch size (split across replicas).
+        batch_size: global batch size (split across replicas). `None`: 16, or the
+            number of usable training clips when there are fewer (with a
+            `UserWarning`); a given size larger than that is a `ValueError`.
         learning_rate: Adam's learning rate.
         strategy: `"auto"`, `"mirrored"`, `"onedevice"` or `"multiworker"`.
-        seed: seeds weights, shuffling and crops.
+        seed: seeds weights, dropout, shuffling and crops: with the same arguments and
+            data, the same seed gives the same weights, on CPU bit for bit (TensorFlow's
+            oneDNN kernels can make musicnn's differ slightly from run to run; the
+            environment variable `TF_ENABLE_ONEDNN_OPTS=0` turns them off).
         weights: `None` (random start), `"default"` or a path: start from these weights.
         mixed_precision: compute in float16 where safe (front ends stay float32).
         early_stopping_patience: stop after this many epochs without a better
@@ -121,56 +138,138 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
         verbose: Keras progress output (`"auto"`, 0, 1, 2).
 
     Returns:
-        :class:`TrainingResult`.
+        :class:`TrainingResult`. The preset is named `arch.<run folder name>` (letters,
+        digits, `_` and `-`; `runs/crnn` gives `crnn_tagger.crnn`), its notes say what it
+        started from, and its `training` field records the run (see `PresetConfig`).
     """
     tf = require_tensorflow("mirzoo.train (tf.distribute)")
 
     # The strategy first: multi-worker collectives must be configured before anything starts TensorFlow's runtime.
     distribution = make_strategy(strategy)
-    keras.utils.set_random_seed(seed)
+    if batch_size is not None:
+        batch_size = check_count("batch_size", batch_size)
+    checkpoint_dir = _checkpoint_dir(output_dir)
+    finished = _finished_run(output_dir, checkpoint_dir, epochs)
+    if finished is not None:
+        warnings.warn(f"{output_dir}: already trained {finished.epochs} epochs (epochs={epochs}); nothing to do. "
+                      f"Ask for more epochs to train on, or give another output folder to train anew.",
+                      UserWarning, stacklevel=2)
+        return finished
+    base = resolve_preset(model)
     entries = read_manifest(train_manifest)
+    if weights == "default" and base.weights is None:
+        # Ported weights (musicnn's) are converted into the user cache on first use, which builds a model and so
+        # draws from the random state: convert before seeding, so that the seed alone decides the run.
+        get_weights_directory(base)
+    keras.utils.set_random_seed(seed)
     policy = keras.mixed_precision.global_policy()
     if mixed_precision:
         keras.mixed_precision.set_global_policy("mixed_float16")
     try:
         with distribution.scope():
-            net = _model_in_scope(model, weights, _manifest_labels(entries, resolve_preset(model)))
+            net = _model_in_scope(model, base, weights, _manifest_labels(entries, base))
             trainee = _clip_level(net)
             default_compile(trainee, learning_rate)
     finally:
         keras.mixed_precision.set_global_policy(policy)
     data_preset = net.preset if crop_seconds is None else net.preset.replace(clip_seconds=float(crop_seconds))
-    train_data = from_manifest(entries, data_preset, batch_size=batch_size, training=True, seed=seed, cache=cache,
+    train_clips = usable_clips(entries, data_preset)
+    batch_size = _batch_size(batch_size, len(train_clips))
+    train_data = clip_dataset(train_clips, data_preset, batch_size=batch_size, training=True, seed=seed, cache=cache,
                               mix=mix)
-    validation_data = None
+    validation_data = validation_steps = None
     if validation_manifest is not None:
-        validation_data = from_manifest(validation_manifest, data_preset, batch_size=batch_size, training=False,
-                                        cache=cache)
-    checkpoint_dir = _checkpoint_dir(output_dir)
+        validation_clips = usable_clips(validation_manifest, data_preset)
+        validation_data = clip_dataset(validation_clips, data_preset, batch_size=batch_size, training=False,
+                                       cache=cache)
+        validation_steps = math.ceil(len(validation_clips) / batch_size)
     # The data the best epoch is judged on: a resumed run with another validation manifest starts a new race.
     measured_on = f"sha256:{sha256_of(validation_manifest if validation_manifest is not None else train_manifest)}"
     if isinstance(distribution, tf.distribute.MultiWorkerMirroredStrategy):
-        history = _custom_loop(trainee, distribution, train_data, batch_size, epochs, checkpoint_dir, verbose,
-                               measured_on)
+        _custom_loop(trainee, distribution, train_data, batch_size, epochs, checkpoint_dir, verbose, measured_on)
     else:
-        history = _fit(trainee, train_data, validation_data, epochs, checkpoint_dir, output_dir, verbose,
-                       early_stopping_patience, measured_on)
-    state = checkpoints.read_state(checkpoint_dir) or {"epoch": 0, "best": None}
+        _fit(trainee, train_data, validation_data, validation_steps, epochs, checkpoint_dir, output_dir, verbose,
+             early_stopping_patience, measured_on)
+    state = checkpoints.read_state(checkpoint_dir) or {"epoch": 0, "history": {}}
     if validation_data is not None and os.path.exists(os.path.join(checkpoint_dir, checkpoints.BEST_FILE)):
         trainee.load_weights(os.path.join(checkpoint_dir, checkpoints.BEST_FILE))
+    history = state["history"]
     metrics = {"epochs": state["epoch"], "train_loss": _last(history, "loss")}
     if validation_data is not None:
-        evaluation = trainee.evaluate(validation_data, verbose=0, return_dict=True)
+        evaluation = trainee.evaluate(validation_data, steps=validation_steps, verbose=0, return_dict=True)
         metrics.update({f"validation_{name}": float(value) for name, value in evaluation.items()})
+    net.preset = _trained_preset(net.preset, base, weights, output_dir, {
+        "train_manifest": _file_record(train_manifest),
+        "validation_manifest": None if validation_manifest is None else _file_record(validation_manifest),
+        "epochs": state["epoch"], "seed": seed, "batch_size": batch_size, "learning_rate": float(learning_rate),
+        "crop_seconds": None if crop_seconds is None else float(crop_seconds), "mix": float(mix),
+        "mixed_precision": bool(mixed_precision),
+        "early_stopping_patience": None if early_stopping_patience is None else int(early_stopping_patience),
+    })
     preset_dir = os.path.join(output_dir, "preset")
-    if _is_chief():
-        save_preset(net, preset_dir, metrics=metrics)
-        with open(os.path.join(output_dir, "metrics.json"), "w", encoding="utf-8") as handle:
-            json.dump({"metrics": metrics, "history": history}, handle, indent=2)
-    else:
-        # Only the chief's preset is the result; the others keep theirs apart (identical, by construction).
-        save_preset(net, os.path.join(output_dir, f"worker-{_task_index()}-preset"), metrics=metrics)
+    # Only the chief's preset is the result; the others keep theirs apart (identical, by construction).
+    save_preset(net, preset_dir if _is_chief() else _worker_path(output_dir, "preset"), metrics=metrics)
+    # Written last: a run whose metrics file agrees with its checkpoints is finished (see `_finished_run`).
+    checkpoints.atomic_write_json({"metrics": metrics, "history": history}, _metrics_path(output_dir))
     return TrainingResult(preset_dir=preset_dir, history=history, metrics=metrics, epochs=state["epoch"])
+
+
+def _batch_size(requested, usable):
+    """The batch size to train with: `requested`, else the default, or all `usable` clips when fewer."""
+    if requested is not None:
+        return requested  # clip_dataset refuses one larger than the usable clips, naming both numbers
+    if usable < DEFAULT_BATCH_SIZE:
+        warnings.warn(f"{usable} usable training clip(s), fewer than the default batch_size={DEFAULT_BATCH_SIZE}: "
+                      f"training with batch_size={usable}.", UserWarning, stacklevel=3)
+        return usable
+    return DEFAULT_BATCH_SIZE
+
+
+def _finished_run(output_dir, checkpoint_dir, epochs):
+    """The result of a run in `output_dir` that completed at least `epochs` epochs and wrote its results, or None
+    (nothing trained yet, epochs left to train, or a process that died before writing the results)."""
+    state = checkpoints.read_state(checkpoint_dir)
+    path = _metrics_path(output_dir)
+    if state is None or state["epoch"] < epochs or not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as handle:
+        saved = json.load(handle)
+    if saved["metrics"]["epochs"] != state["epoch"]:  # the results of an earlier, shorter call
+        return None
+    return TrainingResult(preset_dir=os.path.join(output_dir, "preset"), history=saved["history"],
+                          metrics=saved["metrics"], epochs=state["epoch"])
+
+
+def _file_record(path):
+    return {"path": os.path.abspath(path), "sha256": sha256_of(path)}
+
+
+def _run_tag(output_dir):
+    """The run folder's name as a preset tag: runs of other characters become `_` (`runs/My run.2` → `My_run_2`)."""
+    name = os.path.basename(os.path.abspath(output_dir))
+    return re.sub(r"[^0-9A-Za-z_-]+", "_", name).strip("_") or "run"
+
+
+def _trained_preset(preset, base, weights, output_dir, record):
+    """`preset` (the trained model's) renamed after its run, with notes and a `training` record of where it came
+    from; the descriptions of `base`, the preset it started from, no longer apply."""
+    if weights is None:
+        start, base_weights = f"{base.name}, freshly initialised", None
+    elif weights == "default":
+        start, base_weights = f"{base.name}'s weights", {"weights": "default", "sha256": preset.weights.sha256}
+    else:
+        path = os.path.abspath(weights)
+        digest = read_preset(path).weights.sha256 if os.path.isdir(path) else sha256_of(path)
+        start, base_weights = f"{base.name} with the weights {path}", {"weights": path, "sha256": digest}
+    head = "" if preset.labels == base.labels else f", with a new head for the manifest's {len(preset.labels)} labels"
+    return preset.replace(
+        name=f"{preset.arch}.{_run_tag(output_dir)}",
+        notes=f"Trained with mirzoo.train from {start}{head}, for {record['epochs']} epochs on "
+              f"{record['train_manifest']['path']}; `training` records the run.",
+        # Weights trained from others remain under their licence; weights trained from scratch are the user's.
+        license=base.license if weights is not None else "",
+        training={"base_preset": base.name, "base_weights": base_weights, **record},
+    )
 
 
 def _clip_level(net):
@@ -186,11 +285,12 @@ def _clip_level(net):
 
 
 def _last(history, key):
-    values = history.get(key) or []
-    return float(values[-1]) if values else None
+    values = history.get(key) or [None]
+    return values[-1]
 
 
-def _fit(net, train_data, validation_data, epochs, checkpoint_dir, output_dir, verbose, patience, measured_on):
+def _fit(net, train_data, validation_data, validation_steps, epochs, checkpoint_dir, output_dir, verbose, patience,
+         measured_on):
     initial_epoch = checkpoints.restore(net, checkpoint_dir)
     monitor = "val_loss" if validation_data is not None else "loss"
     callbacks = [
@@ -200,10 +300,10 @@ def _fit(net, train_data, validation_data, epochs, checkpoint_dir, output_dir, v
     if patience is not None and validation_data is not None:
         callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience))
     if initial_epoch >= epochs:
-        return {}
-    history = net.fit(train_data, validation_data=validation_data, epochs=epochs, initial_epoch=initial_epoch,
-                      callbacks=callbacks, verbose=verbose)
-    return {key: [float(v) for v in values] for key, values in history.history.items()}
+        return
+    # The dataset shuffles itself, seeded; `shuffle` (on by default) does not apply to datasets, and Keras warns.
+    net.fit(train_data, validation_data=validation_data, validation_steps=validation_steps, epochs=epochs,
+            initial_epoch=initial_epoch, callbacks=callbacks, verbose=verbose, shuffle=False)
 
 
 def _is_chief():
@@ -217,9 +317,18 @@ def _task_index():
     return json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {}).get("index", 0)
 
 
+def _worker_path(output_dir, name):
+    return os.path.join(output_dir, f"worker-{_task_index()}-{name}")
+
+
 def _checkpoint_dir(output_dir):
     """`checkpoints/` for the chief; other workers keep their own, so that no two write the same files."""
-    return os.path.join(output_dir, "checkpoints" if _is_chief() else f"worker-{_task_index()}-checkpoints")
+    return os.path.join(output_dir, "checkpoints") if _is_chief() else _worker_path(output_dir, "checkpoints")
+
+
+def _metrics_path(output_dir):
+    """`metrics.json` for the chief; other workers write their own (identical) results apart."""
+    return os.path.join(output_dir, "metrics.json") if _is_chief() else _worker_path(output_dir, "metrics.json")
 
 
 def _custom_loop(net, strategy, train_data, global_batch, epochs, checkpoint_dir, verbose, measured_on):
@@ -258,15 +367,13 @@ def _custom_loop(net, strategy, train_data, global_batch, epochs, checkpoint_dir
             variable.assign(strategy.reduce(tf.distribute.ReduceOp.MEAN, local, axis=None))
         return strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
 
-    history = {"loss": []}
     for epoch in range(initial_epoch, epochs):
         total, steps = 0.0, 0
         for waveform, target in distributed:
             total += float(train_step(waveform, target))
             steps += 1
-        history["loss"].append(total / max(steps, 1))
+        loss = total / max(steps, 1)
         if verbose:
-            print(f"Epoch {epoch + 1}/{epochs} - loss: {history['loss'][-1]:.4f}", flush=True)
-        saver.on_epoch_end(epoch, {"loss": history["loss"][-1]})
-    return history
+            print(f"Epoch {epoch + 1}/{epochs} - loss: {loss:.4f}", flush=True)
+        saver.on_epoch_end(epoch, {"loss": loss})
 

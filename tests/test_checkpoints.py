@@ -61,3 +61,46 @@ def test_a_best_measured_on_other_data_is_forgotten(tmp_path):
     assert (state["best"], state["measured_on"]) == (0.5, "sha256:b")
     model.load_weights(str(tmp_path / "best.weights.h5"))
     assert model.get_weights()[0][0, 0] == 1.0
+
+
+def test_the_state_keeps_the_logs_of_every_epoch_across_runs(tmp_path):
+    """A resumed run's Checkpoints append to the history of the runs before it, one entry per epoch for every key."""
+    import keras
+    import numpy as np
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.set_weights([np.zeros((2, 1), np.float32), np.zeros(1, np.float32)])
+    first = checkpoints.Checkpoints(str(tmp_path))
+    first.set_model(model)
+    first.on_epoch_end(0, {"loss": 0.9, "val_loss": 1.0})
+    first.on_epoch_end(1, {"loss": 0.7, "val_loss": 0.8})
+    resumed = checkpoints.Checkpoints(str(tmp_path))  # a new process, resuming after epoch 2
+    resumed.set_model(model)
+    resumed.on_epoch_end(2, {"loss": float("nan"), "auc": np.float32(0.75)})  # no validation this time
+    state = json.loads((tmp_path / "state.json").read_text(), parse_constant=_refuse_non_finite)
+    assert state["history"] == {"loss": [0.9, 0.7, None], "val_loss": [1.0, 0.8, None], "auc": [None, None, 0.75]}
+    assert checkpoints.read_state(str(tmp_path))["history"] == state["history"]
+
+
+def test_a_state_written_before_histories_reads_as_an_empty_history_and_grows_from_there(tmp_path):
+    import keras
+    import numpy as np
+
+    (tmp_path / "state.json").write_text(json.dumps({"epoch": 2, "last": "last-2.weights.h5", "best": None}))
+    assert checkpoints.read_state(str(tmp_path))["history"] == {}
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.set_weights([np.zeros((2, 1), np.float32), np.zeros(1, np.float32)])
+    saver = checkpoints.Checkpoints(str(tmp_path), monitor="loss")
+    saver.set_model(model)
+    saver.on_epoch_end(2, {"loss": 0.5})
+    assert checkpoints.read_state(str(tmp_path))["history"] == {"loss": [None, None, 0.5]}
+
+
+def test_a_history_that_does_not_hold_one_value_per_epoch_is_refused(tmp_path):
+    import pytest
+
+    for history in ({"loss": [0.5]}, {"loss": [0.5, "0.4"]}, {"loss": [0.5, True]}, [0.5, 0.4]):
+        (tmp_path / "state.json").write_text(
+            json.dumps({"epoch": 2, "last": "last-2.weights.h5", "best": None, "history": history}))
+        with pytest.raises(checkpoints.CheckpointError, match="history.*N numbers or nulls"):
+            checkpoints.read_state(str(tmp_path))

@@ -1,18 +1,21 @@
 """`from_manifest`: a `tf.data.Dataset` of `(waveform, target)` batches for a preset.
 
-Files are checked when the dataset is made (one warning naming each unusable
+It is two steps, also callable apart (`mirzoo.train` does, to size batches by the
+clips it has): `usable_clips` checks the files (one warning naming each unusable
 audio or frame label file, or an error with `strict=True`; frame labels must be
-finite targets in [0, 1] with one column per label). 16-bit PCM WAVs already at
-the preset's rate are decoded in the graph (`tf.audio.decode_wav`); everything
-else (FLAC, OGG, MP3, other rates or sample formats) is decoded with soundfile
-and resampled with soxr outside the graph. Clips are downmixed, cropped (randomly
-when training, from the centre otherwise) or zero-padded to the preset's
-`clip_seconds`; frame targets are resampled to the model's frame rate and cut
-with the audio, so target frame `k` is model frame `k`. Training batches can mix
-clips (`mix`): a clip plus another one of its batch at a random lower level,
-labelled with the union of their labels.
+finite targets in [0, 1] with one column per label), and `clip_dataset` batches
+those clips. 16-bit PCM WAVs already at the preset's rate are decoded in the
+graph (`tf.audio.decode_wav`); everything else (FLAC, OGG, MP3, other rates or
+sample formats) is decoded with soundfile and resampled with soxr outside the
+graph. Clips are downmixed, cropped (randomly when training, from the centre
+otherwise) or zero-padded to the preset's `clip_seconds`; frame targets are
+resampled to the model's frame rate and cut with the audio, so target frame `k`
+is model frame `k`. Training batches can mix clips (`mix`): a clip plus another
+one of its batch at a random lower level, labelled with the union of their
+labels. A training dataset knows how many batches an epoch has, as Keras needs.
 """
 
+import dataclasses
 import os
 import warnings
 import wave
@@ -67,6 +70,28 @@ def _frame_targets(entry, n_labels, n_samples, sample_rate, hop_length, model_fr
     inside = source < len(targets)
     aligned[inside] = targets[source[inside]]
     return aligned
+
+
+@dataclasses.dataclass(frozen=True)
+class UsableClips:
+    """The clips of a manifest that :func:`usable_clips` accepted, with their targets, for :func:`clip_dataset`.
+
+    Attributes:
+        paths: audio file paths, in manifest order.
+        decodes_in_graph: per clip, whether `tf.audio.decode_wav` reads it (an intact 16-bit PCM WAV at the
+            preset's rate); the others are decoded with soundfile and soxr.
+        targets: per clip, float32 `(n_labels,)` (taggers) or `(frames, n_labels)` over the whole clip at the
+            model's frame rate (frame models).
+        labels: label names in target order.
+    """
+
+    paths: tuple
+    decodes_in_graph: tuple
+    targets: tuple
+    labels: tuple
+
+    def __len__(self):
+        return len(self.paths)
 
 
 def _prepare(entries, preset, labels, strict):
@@ -153,24 +178,82 @@ def _mix_batch(tf, probability, waveform, target, random_bits):
     return waveform, tf.where(chosen, union, target)
 
 
+def usable_clips(manifest, preset, labels=None, strict=False):
+    """The clips of `manifest` that can train or evaluate `preset`, each file checked once (one warning per skip).
+
+    Args:
+        manifest: a `.csv` / `.jsonl` manifest path, or a list of `ManifestEntry`.
+        preset: the model's `PresetConfig`: sample rate, hop and labels come from it.
+        labels: label names in target order, each once; default `preset.labels`.
+        strict: raise on the first unusable file instead of skipping it with a warning.
+
+    Returns:
+        :class:`UsableClips`; `len()` counts them.
+
+    Raises:
+        ValueError: a manifest that cannot be read (see `mirzoo.data.manifest`); a clip label that is not in
+            `labels`; no usable clip. With `strict`, the first unusable audio or frame label file (frame labels
+            must be finite, in [0, 1], with one column per label).
+    """
+    labels = _checked_labels(labels or preset.labels)
+    entries = read_manifest(manifest) if isinstance(manifest, (str, os.PathLike)) else list(manifest)
+    if not all(isinstance(entry, ManifestEntry) for entry in entries):
+        raise ValueError("`manifest` must be a manifest path or a list of ManifestEntry.")
+    paths, in_graph, targets = _prepare(entries, preset, labels, strict)
+    return UsableClips(tuple(paths), tuple(in_graph), tuple(targets), labels)
+
+
+def _checked_options(crop, training, mix, batch_size):
+    """`(crop, batch_size)` with the default crop, or a ValueError naming a bad option."""
+    crop = crop or ("random" if training else "center")
+    if crop not in CROPS:
+        raise ValueError(f"`crop` must be one of {CROPS}; received {crop!r}.")
+    if not 0.0 <= mix <= 1.0:
+        raise ValueError(f"`mix` is a probability in [0, 1]; received {mix!r}.")
+    return crop, check_count("batch_size", batch_size)
+
+
 def from_manifest(manifest, preset, batch_size=16, training=True, seed=0, crop=None, cache=False, strict=False,
                   labels=None, mix=0.0):
-    """A `tf.data.Dataset` of `(waveform, target)` batches for `preset`.
+    """A `tf.data.Dataset` of `(waveform, target)` batches for `preset`: :func:`usable_clips`, then
+    :func:`clip_dataset`.
 
     Args:
         manifest: a `.csv` / `.jsonl` manifest path, or a list of `ManifestEntry`.
         preset: the model's `PresetConfig` (`model.preset`): sample rate, clip
             length, hop and labels come from it.
+        batch_size, training, seed, crop, cache, mix: see :func:`clip_dataset`.
+        strict: raise on the first unusable file instead of skipping it with a warning
+            (files whose samples are NaN/inf raise when iteration reaches them).
+        labels: label names in target order, each once; default `preset.labels`.
+
+    Returns:
+        `tf.data.Dataset`, as :func:`clip_dataset`.
+
+    Raises:
+        ValueError: as :func:`usable_clips` and :func:`clip_dataset`; bad options before any file is read.
+    """
+    _checked_options(crop, training, mix, batch_size)  # before any file is read
+    clips = usable_clips(manifest, preset, labels=labels, strict=strict)
+    return clip_dataset(clips, preset, batch_size=batch_size, training=training, seed=seed, crop=crop, cache=cache,
+                        strict=strict, mix=mix)
+
+
+def clip_dataset(clips, preset, batch_size=16, training=True, seed=0, crop=None, cache=False, strict=False, mix=0.0):
+    """A `tf.data.Dataset` of `(waveform, target)` batches of `clips` for `preset`.
+
+    Args:
+        clips: :class:`UsableClips` from :func:`usable_clips` for the same `preset`.
+        preset: the model's `PresetConfig`: sample rate, clip length and hop come from it.
         batch_size: examples per batch, an integer >= 1 (the last partial batch is
-            dropped when training, so training needs at least `batch_size` usable clips).
+            dropped when training, so training needs at least `batch_size` clips).
         training: shuffle (seeded, reshuffled each epoch) and crop randomly.
         seed: makes shuffling and crops reproducible.
         crop: `"random"`, `"center"` or `"start"`; default random when training,
             center otherwise.
         cache: keep decoded audio in memory (`True`) or in files at this path prefix.
-        strict: raise on the first unusable file instead of skipping it with a warning
-            (files whose samples are NaN/inf raise when iteration reaches them).
-        labels: label names in target order, each once; default `preset.labels`.
+        strict: a file whose samples turn out NaN/inf (or unreadable) when decoded
+            raises when iteration reaches it, instead of being skipped with a warning.
         mix: when training, the probability that an example is mixed with the
             previous one of its batch (its level drawn between -12 and 0 dB, the sum
             rescaled to keep the peak level) and labelled with the union of both
@@ -181,40 +264,36 @@ def from_manifest(manifest, preset, batch_size=16, training=True, seed=0, crop=N
         `target` float32 `(batch, n_labels)` (taggers) or `(batch, frames, n_labels)`
         (frame models, `frames = 1 + clip_samples // hop_length`).
 
+        A training dataset knows its length, `len(clips) // batch_size` batches per
+        epoch, which Keras needs to end an epoch without "running out of data": a clip
+        found unusable only when decoded (NaN samples) is replaced by one of the next,
+        reshuffled pass (over half of them unusable: `tf.errors.FailedPreconditionError`
+        at the end of the epoch). An evaluation dataset leaves such clips out, so its
+        length is unknown: tell Keras `steps=math.ceil(len(clips) / batch_size)`.
+
     Raises:
-        ValueError: a bad argument (naming its value); a manifest that cannot be
-            read (see `mirzoo.data.manifest`); a clip label that is not in `labels`;
-            no usable clip, or, when training, fewer usable clips than `batch_size`
-            (the dataset would be empty). With `strict`, the first unusable audio or
-            frame label file (frame labels must be finite, in [0, 1], with one
-            column per label).
+        ValueError: a bad argument (naming its value); when training, fewer clips
+            than `batch_size` (the dataset would be empty).
     """
     tf = require_tensorflow("mirzoo.data.from_manifest (tf.data)")
-    crop = crop or ("random" if training else "center")
-    if crop not in CROPS:
-        raise ValueError(f"`crop` must be one of {CROPS}; received {crop!r}.")
-    if not 0.0 <= mix <= 1.0:
-        raise ValueError(f"`mix` is a probability in [0, 1]; received {mix!r}.")
-    batch_size = check_count("batch_size", batch_size)
-    labels = _checked_labels(labels or preset.labels)
-    entries = read_manifest(manifest) if isinstance(manifest, (str, os.PathLike)) else list(manifest)
-    if not all(isinstance(entry, ManifestEntry) for entry in entries):
-        raise ValueError("`manifest` must be a manifest path or a list of ManifestEntry.")
-    paths, in_graph, targets = _prepare(entries, preset, labels, strict)
-    if training and len(paths) < batch_size:
-        raise ValueError(f"{len(paths)} usable clip(s), fewer than batch_size={batch_size}: training drops the "
+    crop, batch_size = _checked_options(crop, training, mix, batch_size)
+    if not isinstance(clips, UsableClips):
+        raise TypeError(f"`clips` must be UsableClips from usable_clips(); received a {type(clips).__name__}.")
+    count = len(clips)
+    if training and count < batch_size:
+        raise ValueError(f"{count} usable clip(s), fewer than batch_size={batch_size}: training drops the "
                          f"last partial batch, so the dataset would be empty. Use a smaller batch_size.")
     frame_task = preset.task == "frames"
-    clip, hop, n_labels = preset.clip_samples, preset.frontend["hop_length"], len(labels)
+    clip, hop, n_labels = preset.clip_samples, preset.frontend["hop_length"], len(clips.labels)
     clip_frames = 1 + clip // hop
 
-    path_table = tf.constant(paths)
-    graph_table = tf.constant(in_graph)
+    path_table = tf.constant(clips.paths)
+    graph_table = tf.constant(clips.decodes_in_graph)
     if frame_task:
         target_table = tf.RaggedTensor.from_row_lengths(
-            np.concatenate(targets), [len(t) for t in targets], validate=False)
+            np.concatenate(clips.targets), [len(t) for t in clips.targets], validate=False)
     else:
-        target_table = tf.constant(np.stack(targets))
+        target_table = tf.constant(np.stack(clips.targets))
 
     def decode(index):
         path = path_table[index]
@@ -251,15 +330,19 @@ def from_manifest(manifest, preset, batch_size=16, training=True, seed=0, crop=N
         frames = tf.pad(frames, [[0, clip_frames - tf.shape(frames)[0]], [0, 0]])
         return segment, tf.ensure_shape(frames, [clip_frames, n_labels])
 
-    dataset = tf.data.Dataset.range(len(paths))
+    dataset = tf.data.Dataset.range(count)
     if training and not cache:
-        dataset = dataset.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
+        dataset = dataset.shuffle(count, seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     dataset = dataset.filter(lambda index, waveform: tf.size(waveform) > 0)
     if cache:
         dataset = dataset.cache("" if cache is True else os.fspath(cache))
         if training:
-            dataset = dataset.shuffle(min(len(paths), 1024), seed=seed, reshuffle_each_iteration=True)
+            dataset = dataset.shuffle(min(count, 1024), seed=seed, reshuffle_each_iteration=True)
+    if training:
+        # The filter leaves the length unknown; a second pass fills the place of a clip skipped while decoding, so
+        # that every epoch has `count` clips and can say so.
+        dataset = dataset.repeat(2).take(count).apply(tf.data.experimental.assert_cardinality(count))
     dataset = tf.data.Dataset.zip(dataset, tf.data.Dataset.random(seed=seed))
     dataset = dataset.map(cut, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     dataset = dataset.batch(batch_size, drop_remainder=training)

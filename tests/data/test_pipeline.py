@@ -210,3 +210,52 @@ def test_fewer_training_clips_than_a_batch_is_refused_not_an_empty_dataset(tmp_p
     with pytest.raises(ValueError, match="3 usable clip\\(s\\), fewer than batch_size=4: .*would be empty"):
         from_manifest(entries, tagger_preset, batch_size=4)
     assert len(batches(from_manifest(entries, tagger_preset, batch_size=4, training=False))) == 1
+
+
+def test_a_training_dataset_knows_how_many_batches_an_epoch_has(tmp_path, tagger_preset):
+    """Keras ends an epoch of unknown length only by running out of data, with a warning and an extra, empty step."""
+    entries = [ManifestEntry(write(tmp_path / f"{i}.wav", harmonic_test_signal(16000, 3.0, seed=i), 16000, "PCM_16"),
+                             ()) for i in range(5)]
+    dataset = from_manifest(entries, tagger_preset, batch_size=2, seed=0)
+    assert int(dataset.cardinality()) == 5 // 2
+    assert [len(batches(dataset)) for _ in range(3)] == [2, 2, 2]
+    # Evaluation leaves out what fails to decode, so it cannot know its length (train passes Keras the steps).
+    assert int(from_manifest(entries, tagger_preset, batch_size=2, training=False).cardinality()) == -2  # unknown
+
+
+def test_a_clip_unusable_only_once_decoded_gives_its_place_in_a_training_epoch_to_the_next_pass(tmp_path,
+                                                                                                  tagger_preset):
+    good = [write(tmp_path / f"{i}.wav", harmonic_test_signal(16000, 3.0, seed=i), 16000, "PCM_16") for i in range(3)]
+    nan = [write(tmp_path / f"nan{i}.wav", np.full(48000, np.nan, np.float32), 16000, "FLOAT") for i in range(2)]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        dataset = from_manifest([ManifestEntry(p, ()) for p in good + nan[:1]], tagger_preset, batch_size=2, seed=0)
+        epoch = batches(dataset)  # 3 clips decode: a second pass supplies the 4th of 2 full batches
+    assert len(epoch) == int(dataset.cardinality()) == 2
+    assert all(np.all(np.isfinite(x)) and np.abs(x).max() > 0 for x, _ in epoch)
+    assert any("nan0.wav" in str(w.message) for w in caught if issubclass(w.category, SkippedAudioWarning))
+    # Over half of the clips unusable: two passes cannot fill an epoch, which says so instead of ending short.
+    dataset = from_manifest([ManifestEntry(p, ()) for p in good[:1] + nan], tagger_preset, batch_size=1, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SkippedAudioWarning)
+        with pytest.raises(tf.errors.FailedPreconditionError, match="expected to contain 3 elements"):
+            batches(dataset)
+
+
+def test_usable_clips_then_clip_dataset_is_from_manifest(tmp_path, tagger_preset):
+    from mirzoo.data.pipeline import clip_dataset, usable_clips
+
+    paths = [write(tmp_path / f"{i}.wav", harmonic_test_signal(16000, 4.0, seed=i), 16000, "PCM_16") for i in range(3)]
+    missing = str(tmp_path / "missing.wav")
+    entries = [ManifestEntry(p, ("piano",)) for p in paths + [missing]]
+    with pytest.warns(SkippedAudioWarning, match="missing.wav"):
+        clips = usable_clips(entries, tagger_preset)
+    assert len(clips) == 3 and clips.paths == tuple(paths) and clips.labels == tagger_preset.labels
+    with pytest.warns(SkippedAudioWarning, match="missing.wav"):
+        whole = from_manifest(entries, tagger_preset, batch_size=2, seed=5)
+    for (x, y), (x_whole, y_whole) in zip(batches(clip_dataset(clips, tagger_preset, batch_size=2, seed=5)),
+                                          batches(whole), strict=True):
+        np.testing.assert_array_equal(x, x_whole)
+        np.testing.assert_array_equal(y, y_whole)
+    with pytest.raises(TypeError, match="`clips` must be UsableClips from usable_clips\\(\\); received a list"):
+        clip_dataset(entries, tagger_preset)
