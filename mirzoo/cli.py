@@ -517,7 +517,8 @@ def build_parser():
     training.add_argument("--validation", metavar="MANIFEST", help="validation manifest")
     training.add_argument("--out", required=True, metavar="DIR", help="output folder (checkpoints, logs, preset)")
     training.add_argument("--epochs", type=_count, default=10)
-    training.add_argument("--batch-size", type=_count, default=16)
+    training.add_argument("--batch-size", type=_count, default=None,
+                          help="clips per batch (default 16, or all usable training clips when fewer)")
     training.add_argument("--learning-rate", type=_positive, default=1e-3)
     training.add_argument("--strategy", choices=("auto", "mirrored", "onedevice", "multiworker"), default="auto")
     training.add_argument("--seed", type=int, default=0)

@@ -24,8 +24,14 @@ def main():
         source = os.path.join(args.runs, arch, "preset")
         if not os.path.isfile(os.path.join(source, "preset.json")):
             continue
-        # Loading checks the run's hash; saving again keeps the weights only (no optimizer state).
-        preset = mirzoo.save_preset(mirzoo.load(source), os.path.join(WEIGHTS, read_preset(source).name))
+        # A trained preset is named after its run; it is published under the preset it was trained for, with
+        # that preset's description, the run's metrics and its training record. Loading checks the run's hash;
+        # saving again keeps the weights only (no optimizer state).
+        trained = read_preset(source)
+        name = trained.training.get("base_preset", trained.name)
+        model = mirzoo.load(source)
+        model.preset = mirzoo.get_preset(name).replace(metrics=trained.metrics, training=trained.training)
+        preset = mirzoo.save_preset(model, os.path.join(WEIGHTS, name))
         print(f"{preset.name}: weights=WeightsFile({preset.weights.file!r}, {preset.weights.sha256!r})")
     lines = []
     for name in sorted(os.listdir(WEIGHTS)):

@@ -340,8 +340,10 @@ def test_the_default_batch_size_shrinks_to_a_small_manifest_with_a_warning(corpu
     # Beside the original, so its relative paths resolve: a header, 6 clips and one that is not there.
     small = pathlib.Path(train_manifest).with_name("six_usable_clips.csv")
     small.write_text("".join(rows[:7]) + "not_there.wav,piano\n", encoding="utf-8")
-    with pytest.warns(UserWarning) as caught:
-        result = mirzoo.train("conv1d_tagger", small, tmp_path / "run", epochs=1, verbose=0)
+    with pytest.warns(UserWarning) as caught:  # through the command line, as the README's example runs it
+        assert main(["train", "conv1d_tagger", "--train", str(small), "--out", str(tmp_path / "run"), "--epochs", "1",
+                     "--no-progress"]) == 0
+    result = mirzoo.train("conv1d_tagger", small, tmp_path / "run", epochs=1, verbose=0)  # finished: returns it
     messages = [str(w.message) for w in caught]
     assert "6 usable training clip(s), fewer than the default batch_size=16: training with batch_size=6." in messages
     assert any("not_there.wav: unusable audio, skipped" in message for message in messages)
