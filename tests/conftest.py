@@ -1,3 +1,19 @@
 import os
 
+import pytest
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_weights_cache(tmp_path_factory):
+    """Converted presets (musicnn's) go to a cache of this test session, not the user's `~/.cache/mirzoo`: no test
+    depends on what an earlier run or another mirzoo version left there, and none writes into the user's home.
+    Subprocesses inherit it. Tests that need a cold cache still set their own."""
+    saved = os.environ.get("MIRZOO_CACHE")
+    os.environ["MIRZOO_CACHE"] = str(tmp_path_factory.mktemp("mirzoo_cache"))
+    yield
+    if saved is None:
+        del os.environ["MIRZOO_CACHE"]
+    else:
+        os.environ["MIRZOO_CACHE"] = saved
