@@ -2,7 +2,7 @@
 
 Each command imports what it needs when it runs: `--help`, `list`, `info` and a misspelled model name answer
 without importing Keras or TensorFlow, and TensorFlow's start-up log lines are hidden unless `--verbose` is
-given or `TF_CPP_MIN_LOG_LEVEL` is set.
+given or `TF_CPP_MIN_LOG_LEVEL=0` asks for all of TensorFlow's messages.
 """
 
 import argparse
@@ -586,8 +586,9 @@ def main(argv=None):
 
 
 def _import_keras(args):
-    """Import Keras before a command uses it: quietly (see `_import_keras_quietly`) unless `--verbose`."""
-    if getattr(args, "verbose", False) or "keras" in sys.modules:
+    """Import Keras before a command uses it: quietly (see `_import_keras_quietly`) unless `--verbose` or the
+    user's own `TF_CPP_MIN_LOG_LEVEL=0` asks for TensorFlow's messages."""
+    if getattr(args, "verbose", False) or os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0" or "keras" in sys.modules:
         return
     _import_keras_quietly()
 
