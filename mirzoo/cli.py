@@ -6,7 +6,6 @@ given or `TF_CPP_MIN_LOG_LEVEL=0` asks for all of TensorFlow's messages.
 """
 
 import argparse
-import functools
 import json
 import math
 import os
@@ -451,10 +450,12 @@ def build_parser():
                                      parents=[common])
     parser.add_argument("--version", action="version", version=f"mirzoo {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser = functools.partial(commands.add_parser, parents=[common])
 
-    spectrogram = commands.add_parser(
-        "spectrogram", help="compute an on-graph front end on audio files (and plot it)",
+    def add_command(subparsers, name, **kwargs):
+        return subparsers.add_parser(name, parents=[common], **kwargs)
+
+    spectrogram = add_command(
+        commands, "spectrogram", help="compute an on-graph front end on audio files (and plot it)",
         description="Run mirzoo's log-mel or log-frequency front end on audio files; print one JSON line per file.",
     )
     spectrogram.add_argument("files", nargs="+", metavar="FILE", help="WAV, FLAC, OGG or MP3 files")
@@ -474,11 +475,11 @@ def build_parser():
     spectrogram.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
     spectrogram.set_defaults(handler=spectrogram_command)
 
-    listing = commands.add_parser("list", help="list the registered models")
+    listing = add_command(commands, "list", help="list the registered models")
     listing.add_argument("pattern", nargs="?", help="shell-style filter, e.g. 'crnn*'")
     listing.set_defaults(handler=list_command)
 
-    info = commands.add_parser("info", help="show a model's preset",
+    info = add_command(commands, "info", help="show a model's preset",
                                description="Describe a preset: task, input contract, front end, labels, weights, "
                                            "metrics, licence.")
     info.add_argument("name", help="arch, arch.tag or a preset directory (./DIR when it shares a registered name)")
@@ -488,8 +489,7 @@ def build_parser():
                       help="also count the model's parameters (builds it: imports Keras, a few seconds)")
     info.set_defaults(handler=info_command)
 
-    predicting = commands.add_parser(
-        "predict", help="run a model on audio files",
+    predicting = add_command(commands, "predict", help="run a model on audio files",
         description="Tag audio files (taggers: the top labels and their scores) or find segments in them (frame "
                     "models: the sung segments of a voice detector, the pitch classes present over time for "
                     "chroma).",
@@ -508,8 +508,7 @@ def build_parser():
     predicting.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
     predicting.set_defaults(handler=predict_command)
 
-    training = commands.add_parser(
-        "train", help="train a model on a manifest",
+    training = add_command(commands, "train", help="train a model on a manifest",
         description="Train an architecture on a manifest (CSV or JSONL); resumable: rerun with the same --out.",
     )
     training.add_argument("name", help="arch, arch.tag or a preset directory (./DIR when it shares a registered name)")
@@ -534,8 +533,7 @@ def build_parser():
     training.add_argument("--no-progress", dest="progress", action="store_false", help="one line per epoch")
     training.set_defaults(handler=train_command)
 
-    exporting = commands.add_parser(
-        "export", help="export a SavedModel for TensorFlow Serving",
+    exporting = add_command(commands, "export", help="export a SavedModel for TensorFlow Serving",
         description="Write BASE_PATH/<version>/ with serving_default (waveform) and serve_wav (WAV bytes).",
     )
     exporting.add_argument("name", help="arch, arch.tag or a preset directory (./DIR when it shares a registered name)")
@@ -545,10 +543,9 @@ def build_parser():
                            help="a .weights.h5 file or preset directory to use")
     exporting.set_defaults(handler=export_command)
 
-    corpus = commands.add_parser("corpus", help="the synthetic training corpus")
+    corpus = add_command(commands, "corpus", help="the synthetic training corpus")
     corpus_commands = corpus.add_subparsers(dest="corpus_command", required=True)
-    building = corpus_commands.add_parser(
-        "build", help="render generated songs with labels and manifests",
+    building = add_command(corpus_commands, "build", help="render generated songs with labels and manifests",
         description="Render generated songs (FluidSynth; sung melodies by Festival + WORLD, with instrumental "
                     "twins) and excerpts of the music21 corpus's multi-part works to FLAC with tag, chroma and voice "
                     "labels, and write per-task, per-split manifests. "
