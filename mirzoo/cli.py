@@ -245,6 +245,7 @@ def _table(rows, indent=""):
 
 def list_command(args):
     """One line per preset: name, task, input contract, outputs, weights."""
+    from mirzoo.inference import patch_frames_of
     from mirzoo.registry import get_preset, has_converted_weights, list_models
 
     rows = [("name", "task", "sample_rate", "window/frames", "labels", "weights")]
@@ -253,7 +254,7 @@ def list_command(args):
         if preset.task == "frames":
             timing = f"{preset.frame_rate:g} fps"
         else:
-            timing = f"{preset.clip_seconds:g} s {'patches' if preset.arch_config.get('patch_frames') else 'windows'}"
+            timing = f"{preset.clip_seconds:g} s {'patches' if patch_frames_of(preset) else 'windows'}"
         weights = "trained" if preset.weights else "converted" if has_converted_weights(preset) else "none yet"
         rows.append((name, preset.task, f"{preset.sample_rate} Hz", timing, str(len(preset.labels)), weights))
     for line in _table(rows):
@@ -267,9 +268,11 @@ def _parameters_text(parameters):
 
 def _info_lines(preset, has_converted, parameters=None):
     """A readable summary of a preset, one `field  value` row each, long values wrapped."""
+    from mirzoo.inference import patch_frames_of
+
     if preset.task == "frames":
         task = f"frames: {len(preset.labels)} label(s) per frame, {preset.frame_rate:g} frames per second"
-    elif preset.arch_config.get("patch_frames"):
+    elif patch_frames_of(preset):
         task = f"tagging: {len(preset.labels)} labels per {preset.clip_seconds:g} s patch, averaged over the file"
     else:
         task = f"tagging: {len(preset.labels)} labels per {preset.clip_seconds:g} s window, averaged over the file"
