@@ -5,7 +5,9 @@ soundfonts and Festival's singing voice are Debian packages. `scripts/install_co
 them. `require` checks before anything is written or rendered, so a build that cannot finish does not start.
 """
 
+import contextlib
 import importlib
+import io
 import os
 import shutil
 
@@ -33,7 +35,9 @@ def _module_problem(name):
     """What is missing for `import name` and how to install it, or None when the import works."""
     distribution, library = MODULES[name]
     try:
-        importlib.import_module(name)
+        # pyfluidsynth prints where it found libfluidsynth when $CI is set; a command's stdout is its output.
+        with contextlib.redirect_stdout(io.StringIO()):
+            importlib.import_module(name)
     except ModuleNotFoundError as error:
         if error.name != name:  # the module is there, one of its own imports is not
             raise
