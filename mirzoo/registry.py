@@ -21,10 +21,15 @@ from mirzoo.presets import PresetConfig, read_preset
 
 ARCHITECTURES = (
     "bilstm_singing_voice",
+    "blstm_beats",
+    "blstm_downbeats",
+    "brnn_onsets",
+    "cnn_onsets",
     "conv1d_tagger",
     "conv2d_singing_voice",
     "crnn_tagger",
     "dnn_chroma",
+    "lstm_beats",
     "musicnn",
     "musicnn_vgg",
 )

@@ -5,6 +5,7 @@ and tested on their own; the layers in :mod:`mirzoo.layers` rebuild them from
 their parameters.
 """
 
+from mirzoo.dsp.bin_filters import log_bin_filterbank, mel_bin_filterbank
 from mirzoo.dsp.chroma import chroma_filterbank, pitch_class_folding
 from mirzoo.dsp.delta import delta_kernel
 from mirzoo.dsp.frames import frame_times, num_frames, padding_for_center
@@ -19,8 +20,10 @@ __all__ = [
     "frame_times",
     "get_window",
     "hz_to_mel",
+    "log_bin_filterbank",
     "log_frequencies",
     "log_frequency_filterbank",
+    "mel_bin_filterbank",
     "mel_filterbank",
     "mel_frequencies",
     "mel_to_hz",

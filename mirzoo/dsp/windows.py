@@ -1,4 +1,5 @@
-"""Periodic analysis windows (scipy.signal.get_window(..., fftbins=True) semantics)."""
+"""Analysis windows: periodic (scipy.signal.get_window(..., fftbins=True) semantics), and the symmetric Hann of
+`np.hanning` that madmom frames with."""
 
 import numpy as np
 
@@ -16,14 +17,17 @@ WINDOWS = {
     "hamming": _cosine_sum((0.54, 0.46)),
     "blackman": _cosine_sum((0.42, 0.5, 0.08)),
     "boxcar": np.ones,
+    # np.hanning: 0.5 - 0.5·cos(2πn / (N - 1)), zero at both ends (madmom's STFT window).
+    "hann_symmetric": np.hanning,
 }
 
 
 def get_window(window, win_length, n_fft=None):
-    """A periodic window, optionally zero-padded to `n_fft` around its centre.
+    """A window, optionally zero-padded to `n_fft` around its centre.
 
     Args:
-        window: one of `WINDOWS` (`"hann"`, `"hamming"`, `"blackman"`, `"boxcar"`).
+        window: one of `WINDOWS`: `"hann"`, `"hamming"`, `"blackman"`, `"boxcar"` (periodic) or
+            `"hann_symmetric"` (`np.hanning`, madmom's).
         win_length: window length in samples.
         n_fft: if given (>= `win_length`), pad with zeros on both sides to this
             length, the extra sample on the right (librosa.util.pad_center).

@@ -2,19 +2,24 @@
 
 Waveform → `STFT` → `Magnitude` → `ApplyFilterbank` → `MagnitudeToDecibel` /
 `LogCompression`, composed into `MelSpectrogram` and `LogFrequencySpectrogram`;
-plus `Delta`, `FrameContext`, `Downmix`, and the training-only `SpecAugment`
-and `RandomGain`.
+madmom's front ends as `FilteredSpectrogram` (with `ShiftedLog` and
+`PositiveDifference`); plus `Delta`, `FrameContext`, `PadFrames`, `Standardize`,
+`Downmix`, and the training-only `SpecAugment` and `RandomGain`.
 """
 
 from mirzoo.layers.augmentation import RandomGain, SpecAugment
-from mirzoo.layers.compression import LogCompression
+from mirzoo.layers.compression import LogCompression, ShiftedLog
 from mirzoo.layers.context import FrameContext
 from mirzoo.layers.decibel import MagnitudeToDecibel
 from mirzoo.layers.delta import Delta
+from mirzoo.layers.difference import PositiveDifference
 from mirzoo.layers.downmix import Downmix
 from mirzoo.layers.filterbank import ApplyFilterbank
+from mirzoo.layers.filtered import FilteredSpectrogram
 from mirzoo.layers.frontends import LogFrequencySpectrogram, MelSpectrogram
+from mirzoo.layers.frame_padding import PadFrames
 from mirzoo.layers.magnitude import Magnitude
+from mirzoo.layers.standardize import Standardize
 from mirzoo.layers.stft import STFT
 
 __all__ = [
@@ -22,12 +27,17 @@ __all__ = [
     "ApplyFilterbank",
     "Delta",
     "Downmix",
+    "FilteredSpectrogram",
     "FrameContext",
     "LogCompression",
     "LogFrequencySpectrogram",
     "Magnitude",
     "MagnitudeToDecibel",
     "MelSpectrogram",
+    "PadFrames",
+    "PositiveDifference",
     "RandomGain",
+    "ShiftedLog",
     "SpecAugment",
+    "Standardize",
 ]

@@ -18,11 +18,13 @@ from mirzoo.layers.checks import (
     check_spectrogram,
 )
 
-FILTERBANK_KINDS = ("mel", "log", "chroma", "custom")
+FILTERBANK_KINDS = ("mel", "log", "chroma", "log_bins", "mel_bins", "custom")
 _BUILDERS = {
     "mel": dsp.mel_filterbank,
     "log": dsp.log_frequency_filterbank,
     "chroma": dsp.chroma_filterbank,
+    "log_bins": dsp.log_bin_filterbank,
+    "mel_bins": dsp.mel_bin_filterbank,
 }
 
 
@@ -85,7 +87,9 @@ class ApplyFilterbank(AudioLayer):
     Args:
         kind: `"mel"` (`mirzoo.dsp.mel_filterbank`), `"log"`
             (`mirzoo.dsp.log_frequency_filterbank`), `"chroma"`
-            (`mirzoo.dsp.chroma_filterbank`) or `"custom"`.
+            (`mirzoo.dsp.chroma_filterbank`), `"log_bins"` / `"mel_bins"`
+            (madmom's bin-snapped triangles: `mirzoo.dsp.log_bin_filterbank`,
+            `mirzoo.dsp.mel_bin_filterbank`) or `"custom"`.
         sample_rate: sampling rate in Hz (not for `"custom"`).
         n_fft: FFT length of the incoming spectrogram (not for `"custom"`).
         filterbank_kwargs: further arguments of the dsp function, e.g.

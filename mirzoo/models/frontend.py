@@ -2,9 +2,10 @@
 
 import keras
 
-from mirzoo.layers import LogFrequencySpectrogram, MelSpectrogram
+from mirzoo.layers import FilteredSpectrogram, LogFrequencySpectrogram, MelSpectrogram
 
-FRONT_END_KINDS = {"mel": MelSpectrogram, "logfreq": LogFrequencySpectrogram}
+# "filtered": madmom's front ends (bin-snapped filterbanks, several frame sizes, positive differences).
+FRONT_END_KINDS = {"mel": MelSpectrogram, "logfreq": LogFrequencySpectrogram, "filtered": FilteredSpectrogram}
 
 
 def waveform_input():

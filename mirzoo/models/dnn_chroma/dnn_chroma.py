@@ -1,8 +1,9 @@
 """Deep chroma extractor (Korzeniowski & Widmer, ISMIR 2016).
 
-log-frequency magnitude spectrogram, log(1 + x) → ±`context` frames of context →
-`n_hidden` × (Dense `units`, ReLU, dropout) → Dense 12, sigmoid: one chroma
-vector per frame.
+log-frequency magnitude spectrogram, log(1 + x) → (batch normalisation) → ±`context` frames
+of context → `n_hidden` × (Dense `units`, ReLU, dropout) → Dense 12, sigmoid: one chroma
+vector per frame. The `madmom` preset is the authors' own network (no input normalisation,
+zero-padded context, 256 units); the `synth` preset is trained by mirzoo.
 """
 
 import keras
@@ -11,7 +12,7 @@ from mirzoo.layers import FrameContext
 from mirzoo.models.frontend import build_frontend, waveform_input
 
 
-def build(preset, context=7, units=512, n_hidden=3, dropout=0.3):
+def build(preset, context=7, units=512, n_hidden=3, dropout=0.3, input_norm=True, context_padding="edge"):
     """Build the network for `preset`.
 
     Args:
@@ -20,6 +21,8 @@ def build(preset, context=7, units=512, n_hidden=3, dropout=0.3):
         units: width of the hidden layers.
         n_hidden: number of hidden layers.
         dropout: dropout rate after each hidden layer (training only).
+        input_norm: batch-normalise the spectrogram first.
+        context_padding: what frames beyond the edges hold: `"edge"` (copies) or `"zeros"`.
 
     Returns:
         `keras.Model` from waveform `(batch, samples)` to `(batch, frames, len(labels))`.
@@ -27,8 +30,8 @@ def build(preset, context=7, units=512, n_hidden=3, dropout=0.3):
     waveform = waveform_input()
     spectrogram = build_frontend(preset)(waveform)
     bins = spectrogram.shape[-1]
-    x = keras.layers.BatchNormalization(name="input_norm")(spectrogram)
-    x = FrameContext(context, name="context")(x)
+    x = keras.layers.BatchNormalization(name="input_norm")(spectrogram) if input_norm else spectrogram
+    x = FrameContext(context, padding=context_padding, name="context")(x)
     x = keras.layers.Reshape((-1, (2 * context + 1) * bins), name="flatten_context")(x)
     for index in range(n_hidden):
         x = keras.layers.Dense(units, activation="relu", name=f"dense_{index + 1}")(x)

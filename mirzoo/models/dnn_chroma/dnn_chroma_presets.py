@@ -1,5 +1,9 @@
 from mirzoo.models.labels import PITCH_CLASSES
+from mirzoo.models.madmom_ports import madmom_preset
 from mirzoo.presets import PresetConfig, WeightsFile
+
+PAPER = ("F. Korzeniowski and G. Widmer, 'Feature learning for chord recognition: the deep chroma extractor', "
+         "ISMIR 2016")
 
 PRESETS = (
     PresetConfig(
@@ -31,9 +35,24 @@ PRESETS = (
             "test_f_measure": 0.905,
         },
         license="MIT",
-        paper="F. Korzeniowski and G. Widmer, 'Feature learning for chord recognition: the deep chroma extractor', "
-              "ISMIR 2016",
+        paper=PAPER,
         notes="22.05 kHz with n_fft 4096 and hop 2205 keeps the paper's 5.4 Hz bin spacing and 10 fps at half the "
               "paper's 44.1 kHz rate. Trained on the project's synthetic corpus.",
+    ),
+    # The authors' network, trained on real recordings with chord labels; not the default tag because its
+    # licence is non-commercial (CC BY-NC-SA) and it needs madmom installed to convert.
+    madmom_preset(
+        "dnn_chroma",
+        labels=PITCH_CLASSES,
+        frame_rate=10.0,
+        frontend=dict(kind="filtered", n_fft=8192, hop_length=4410, filterbank="log_bins", bands_per_octave=24,
+                      f_min=65.0, f_max=2100.0, unique_filters=True, log_multiplier=1.0, log_shift=1.0,
+                      log_base="10"),
+        arch_config=dict(context=7, units=256, n_hidden=3, dropout=0.0, input_norm=False, context_padding="zeros"),
+        paper=PAPER,
+        files="chroma/2016/chroma_dnn.pkl",
+        clip_seconds=300.0,
+        extra="Trained on chord labels of real recordings: it hears the pitch classes of the chord, not every "
+              "sounding note.",
     ),
 )

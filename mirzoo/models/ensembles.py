@@ -1,0 +1,212 @@
+"""Ensembles of small recurrent networks run as one layer: madmom's onset, beat and downbeat networks.
+
+madmom averages the outputs of 8 networks of 3 recurrent layers (25 units each way).
+Run as 8 separate Keras models, each step of each layer would be its own tiny loop; here
+every member and direction of a layer advances in one loop, with one batched matrix
+product per time step, and each member's input projections are computed for all frames
+at once before the loop. The members stay independent: their weights are separate
+slices, nothing is shared or mixed until the head averages their probabilities.
+"""
+
+import keras
+from keras import ops
+
+CELLS = ("lstm", "rnn")
+
+
+def _check_count(name, value):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value!r}")
+    return value
+
+
+@keras.saving.register_keras_serializable(package="mirzoo")
+class RecurrentEnsemble(keras.layers.Layer):
+    """One recurrent layer of each of `members` networks, forward (and backward) over time.
+
+    Cells:
+        `"lstm"`: madmom's LSTM with peephole connections (no Keras layer has them):
+            `i = σ(x W_i + h R_i + p_i ⊙ c_prev + b_i)`, `f = σ(x W_f + h R_f + p_f ⊙ c_prev + b_f)`,
+            `c = tanh(x W_c + h R_c + b_c) ⊙ i + c_prev ⊙ f`, `o = σ(x W_o + h R_o + p_o ⊙ c + b_o)`,
+            `h = tanh(c) ⊙ o` (the output gate peeks at the new cell state).
+        `"rnn"`: `h = tanh(x W + h_prev R + b)`.
+    Gates are laid out `[i, f, c, o]` along the last axis of `kernel`, `recurrent_kernel` and `bias`;
+    `peepholes` holds `[p_i, p_f, p_o]`. States start at zero.
+
+    Args:
+        members: networks in the ensemble.
+        units: units per direction.
+        cell: `"lstm"` or `"rnn"`.
+        bidirectional: also run each member backward in time; its features follow the forward ones.
+        shared_input: the input is one sequence all members read, `(batch, frames, features)`
+            (the first layer); otherwise each member reads its own, `(batch, frames, members, features)`.
+
+    Output shape: `(batch, frames, members, units · directions)`.
+
+    `call(x, initial_state=None, return_state=False)`: a forward-only layer can continue from
+    the state a previous call returned, `(batch, members, state_size)` (`2 · units` for LSTMs:
+    `[h, c]`), which streams a sequence block by block exactly as one pass over it.
+    """
+
+    def __init__(self, members, units, cell="lstm", bidirectional=True, shared_input=True, **kwargs):
+        super().__init__(**kwargs)
+        self.members = _check_count("members", members)
+        self.units = _check_count("units", units)
+        if cell not in CELLS:
+            raise ValueError(f"`cell` must be one of {CELLS}. Received: cell={cell!r}")
+        self.cell = cell
+        self.bidirectional = bool(bidirectional)
+        self.shared_input = bool(shared_input)
+        self.directions = 2 if self.bidirectional else 1
+        self.gates = 4 if cell == "lstm" else 1
+
+    @property
+    def state_size(self):
+        """Size of one member's carried state: `[h, c]` for LSTMs, `h` for plain RNNs."""
+        return 2 * self.units if self.cell == "lstm" else self.units
+
+    def build(self, input_shape):
+        features = input_shape[-1]
+        if features is None:
+            raise ValueError("RecurrentEnsemble needs a known number of input features (the last axis).")
+        shape = (self.members, self.directions)
+        width = self.gates * self.units
+        self.kernel = self.add_weight(name="kernel", shape=shape + (features, width), initializer="glorot_uniform")
+        self.recurrent_kernel = self.add_weight(name="recurrent_kernel", shape=shape + (self.units, width),
+                                                initializer="orthogonal")
+        self.bias = self.add_weight(name="bias", shape=shape + (width,), initializer="zeros")
+        if self.cell == "lstm":
+            self.peepholes = self.add_weight(name="peepholes", shape=shape + (3, self.units), initializer="zeros")
+
+    def call(self, x, initial_state=None, return_state=False):
+        expected = 3 if self.shared_input else 4
+        if len(x.shape) != expected:
+            layout = "(batch, frames, features)" if self.shared_input else "(batch, frames, members, features)"
+            raise ValueError(f"RecurrentEnsemble {self.name} expects {layout}. Received shape {tuple(x.shape)}.")
+        if self.bidirectional and (initial_state is not None or return_state):
+            raise ValueError("A bidirectional layer sees the whole sequence at once; it carries no state between "
+                             "calls.")
+        batch = ops.shape(x)[0]
+        streams = self.members * self.directions
+        # Input projections of every frame, member and direction: (frames, batch, members, directions, gates·units).
+        equation = "btf,mdfg->tbmdg" if self.shared_input else "btmf,mdfg->tbmdg"
+        projected = ops.einsum(equation, x, self.kernel) + self.bias
+        if self.bidirectional:
+            projected = ops.stack([projected[:, :, :, 0], ops.flip(projected[:, :, :, 1], axis=0)], axis=3)
+        projected = ops.reshape(projected, (ops.shape(projected)[0], batch, streams, self.gates * self.units))
+        recurrent = ops.reshape(self.recurrent_kernel, (streams, self.units, self.gates * self.units))
+        if initial_state is None:
+            state = ops.zeros((batch, streams, self.state_size), dtype=projected.dtype)
+        else:
+            state = ops.convert_to_tensor(initial_state, dtype=projected.dtype)
+        if self.cell == "lstm":
+            peepholes = ops.reshape(self.peepholes, (streams, 3, self.units))
+            step = self._lstm_step(recurrent, peepholes[:, 0], peepholes[:, 1], peepholes[:, 2])
+        else:
+            step = self._rnn_step(recurrent)
+        # The loop's outputs must be shaped like its carry (a TensorFlow backend constraint): carry the states.
+        final, states = ops.scan(step, state, projected)
+        hidden = states[..., : self.units]  # (frames, batch, streams, units)
+        hidden = ops.reshape(hidden, (ops.shape(hidden)[0], batch, self.members, self.directions, self.units))
+        if self.bidirectional:
+            hidden = ops.stack([hidden[:, :, :, 0], ops.flip(hidden[:, :, :, 1], axis=0)], axis=3)
+        outputs = ops.reshape(ops.transpose(hidden, (1, 0, 2, 3, 4)),
+                              (batch, ops.shape(hidden)[0], self.members, self.directions * self.units))
+        return (outputs, final) if return_state else outputs
+
+    def _lstm_step(self, recurrent, peep_input, peep_forget, peep_output):
+        units = self.units
+
+        def step(state, projected):
+            hidden, cell = state[..., :units], state[..., units:]
+            gates = projected + ops.einsum("bsu,sug->bsg", hidden, recurrent)
+            input_gate = ops.sigmoid(gates[..., :units] + peep_input * cell)
+            forget_gate = ops.sigmoid(gates[..., units : 2 * units] + peep_forget * cell)
+            cell = ops.tanh(gates[..., 2 * units : 3 * units]) * input_gate + cell * forget_gate
+            output_gate = ops.sigmoid(gates[..., 3 * units :] + peep_output * cell)
+            state = ops.concatenate([ops.tanh(cell) * output_gate, cell], axis=-1)
+            return state, state
+
+        return step
+
+    def _rnn_step(self, recurrent):
+        def step(hidden, projected):
+            hidden = ops.tanh(projected + ops.einsum("bsu,sug->bsg", hidden, recurrent))
+            return hidden, hidden
+
+        return step
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[1], self.members, self.directions * self.units)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(members=self.members, units=self.units, cell=self.cell, bidirectional=self.bidirectional,
+                      shared_input=self.shared_input)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="mirzoo")
+class EnsembleHead(keras.layers.Layer):
+    """Each member's dense output layer, then the mean of the members' probabilities (madmom's ensemble average).
+
+    Args:
+        units: outputs per member.
+        activation: `"sigmoid"` or `"softmax"` (over the outputs), applied per member before averaging.
+        drop_first: leave the first output out of the result (madmom's downbeat networks: of
+            `[no beat, beat, downbeat]` it keeps the last two).
+
+    Input shape: `(batch, frames, members, features)`.
+    Output shape: `(batch, frames, units)`, or `units - 1` with `drop_first`.
+    """
+
+    def __init__(self, units, activation="sigmoid", drop_first=False, **kwargs):
+        super().__init__(**kwargs)
+        self.units = _check_count("units", units)
+        if activation not in ("sigmoid", "softmax"):
+            raise ValueError(f"`activation` must be 'sigmoid' or 'softmax'. Received: activation={activation!r}")
+        self.activation = activation
+        self.drop_first = bool(drop_first)
+        if self.drop_first and self.units < 2:
+            raise ValueError("drop_first needs at least 2 outputs.")
+
+    def build(self, input_shape):
+        members, features = input_shape[-2], input_shape[-1]
+        self.kernel = self.add_weight(name="kernel", shape=(members, features, self.units),
+                                      initializer="glorot_uniform")
+        self.bias = self.add_weight(name="bias", shape=(members, self.units), initializer="zeros")
+
+    def call(self, x):
+        logits = ops.einsum("btmf,mfu->btmu", x, self.kernel) + self.bias
+        probabilities = ops.sigmoid(logits) if self.activation == "sigmoid" else ops.softmax(logits, axis=-1)
+        average = ops.mean(probabilities, axis=2)
+        return average[..., 1:] if self.drop_first else average
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[1], self.units - self.drop_first)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(units=self.units, activation=self.activation, drop_first=self.drop_first)
+        return config
+
+
+def build_ensemble_network(preset, cell, bidirectional, members=8, units=25, layers=3, head_activation="sigmoid",
+                           drop_first=False):
+    """Waveform → the preset's front end → `layers` × :class:`RecurrentEnsemble` → :class:`EnsembleHead`.
+
+    The head has one output per label (plus the dropped first one with `drop_first`).
+
+    Returns:
+        `keras.Model` from waveform `(batch, samples)` to `(batch, frames, len(preset.labels))`.
+    """
+    from mirzoo.models.frontend import build_frontend, waveform_input
+
+    waveform = waveform_input()
+    x = build_frontend(preset)(waveform)
+    for index in range(layers):
+        x = RecurrentEnsemble(members, units, cell, bidirectional, shared_input=index == 0,
+                              name=f"recurrent_{index + 1}")(x)
+    outputs = len(preset.labels) + bool(drop_first)
+    activations = EnsembleHead(outputs, head_activation, drop_first, name="head")(x)
+    return keras.Model(waveform, activations, name=preset.arch)

