@@ -1,5 +1,7 @@
 """Deterministic test audio with music-like structure."""
 
+import dataclasses
+
 import numpy as np
 
 
@@ -49,3 +51,243 @@ def harmonic_test_signal(sample_rate, seconds, seed=0, channels=None):
     if channels is None:
         return one_channel().astype(np.float32)
     return np.stack([one_channel() * (0.5 + 0.5 * rng.random()) for _ in range(channels)], axis=-1).astype(np.float32)
+
+
+@dataclasses.dataclass(frozen=True)
+class RhythmicAnnotations:
+    """Ground truth of `rhythmic_test_signal`: where its beats, bars and notes start, in seconds.
+
+    Attributes:
+        beats: `(B,)` beat times, increasing.
+        beat_numbers: `(B,)` int, position of each beat in its bar, 1 for a downbeat (madmom's
+            `[time, beat_number]` convention).
+        downbeats: `(D,)` times of the beats numbered 1.
+        onsets: `(O,)` times where at least one note or drum hit starts, increasing, without duplicates.
+    """
+
+    beats: np.ndarray
+    beat_numbers: np.ndarray
+    downbeats: np.ndarray
+    onsets: np.ndarray
+
+
+@dataclasses.dataclass(frozen=True)
+class _Note:
+    eighth: int  # position on the eighth-note grid, counted from the first beat
+    instrument: str
+    velocity: float
+    midi: int = 0
+    eighths: int = 1  # length in eighths, until the instrument's next note
+
+
+# Chord progressions, one chord per bar: (root in semitones above the key's tonic, triad quality).
+_PROGRESSIONS = {
+    "major": (((0, "maj"), (7, "maj"), (9, "min"), (5, "maj")),
+              ((0, "maj"), (9, "min"), (5, "maj"), (7, "maj")),
+              ((0, "maj"), (5, "maj"), (7, "maj"), (5, "maj"))),
+    "minor": (((0, "min"), (8, "maj"), (3, "maj"), (10, "maj")),
+              ((0, "min"), (5, "min"), (10, "maj"), (3, "maj")),
+              ((0, "min"), (8, "maj"), (5, "min"), (7, "maj"))),
+}
+_TRIADS = {"maj": (0, 4, 7), "min": (0, 3, 7)}
+_SCALES = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10)}
+
+
+def _validate_rhythm(seconds, bpm, beats_per_bar, first_beat):
+    if not seconds > 0:
+        raise ValueError(f"seconds must be > 0, got {seconds!r}")
+    if not 20 <= bpm <= 400:
+        raise ValueError(f"bpm must be in [20, 400], got {bpm!r}")
+    if not isinstance(beats_per_bar, (int, np.integer)) or isinstance(beats_per_bar, bool) or beats_per_bar < 2:
+        raise ValueError(f"beats_per_bar must be an integer >= 2, got {beats_per_bar!r}")
+    if not 0 <= first_beat < seconds:
+        raise ValueError(f"first_beat must be in [0, seconds={seconds!r}), got {first_beat!r}")
+
+
+def _in_octave(midi, low):
+    """`midi` moved by octaves into [low, low + 12)."""
+    return low + (midi - low) % 12
+
+
+def _arrangement(seconds, bpm, beats_per_bar, drums, seed, first_beat):
+    """The notes of a rhythmic test clip on the eighth-note grid; depends on no sample rate.
+
+    Returns:
+        (notes, eighth): a list of `_Note` and the length of an eighth note in seconds.
+    """
+    _validate_rhythm(seconds, bpm, beats_per_bar, first_beat)
+    rng = np.random.default_rng(seed)
+    eighth = 30.0 / bpm
+    eighths_per_bar = 2 * beats_per_bar
+    num_eighths = int(np.ceil((seconds - first_beat) / eighth))
+    num_bars = int(np.ceil(num_eighths / eighths_per_bar))
+    mode = ("major", "minor")[rng.integers(2)]
+    tonic = 45 + int(rng.integers(12))  # A2 .. G#3
+    progression = _PROGRESSIONS[mode][rng.integers(len(_PROGRESSIONS[mode]))]
+
+    drum_rng = np.random.default_rng((seed, 2))  # its own stream: the pitched parts do not depend on `drums`
+
+    def velocity(position, rng=rng):
+        """Accents: downbeat > other beats > off-beats, each varied by a few percent."""
+        accent = 1.0 if position == 0 else 0.85 if position % 2 == 0 else 0.7
+        return float(accent * np.clip(1 + 0.08 * rng.standard_normal(), 0.8, 1.2))
+
+    # One rhythm per part for the whole clip, so the bar repeats; positions are eighths in the bar. The chords
+    # sound on every beat, so the pulse is clear without drums too.
+    middle = [beats_per_bar] if beats_per_bar % 2 == 0 and beats_per_bar >= 4 else []
+    bass_rhythm = sorted({0, *middle, *[2 * b for b in range(1, beats_per_bar) if rng.random() < 0.3]}
+                         | ({eighths_per_bar - 1} if rng.random() < 0.5 else set()))
+    chord_rhythm = list(range(0, eighths_per_bar, 2))
+    kicks = [0, *middle]
+    snares = [2 * b for b in range(1, beats_per_bar) if 2 * b not in kicks]
+
+    notes = []
+    for bar in range(num_bars):
+        root, quality = progression[bar % len(progression)]
+        chord = [tonic + root + interval for interval in _TRIADS[quality]]
+        scale = [tonic + step for step in _SCALES[mode]]
+        for parts in (bass_rhythm, chord_rhythm):
+            for index, position in enumerate(parts):
+                following = parts[index + 1] if index + 1 < len(parts) else eighths_per_bar + parts[0]
+                start = bar * eighths_per_bar + position
+                if parts is bass_rhythm:
+                    pitch = _in_octave(chord[0] + (7 if position == eighths_per_bar - 1 else 0), 36)
+                    notes.append(_Note(start, "bass", velocity(position), pitch, following - position))
+                else:
+                    for pitch in chord:
+                        notes.append(_Note(start, "chord", velocity(position), _in_octave(pitch, 55),
+                                           following - position))
+        melody = [position for position in range(eighths_per_bar)
+                  if position == 0 or rng.random() < (0.6 if position % 2 == 0 else 0.25)]
+        for index, position in enumerate(melody):
+            following = melody[index + 1] if index + 1 < len(melody) else eighths_per_bar
+            tones = chord if position % 2 == 0 else scale
+            pitch = _in_octave(int(tones[rng.integers(len(tones))]), 67)
+            notes.append(_Note(bar * eighths_per_bar + position, "melody", velocity(position), pitch,
+                               following - position))
+        if drums:
+            for position in range(eighths_per_bar):
+                start = bar * eighths_per_bar + position
+                if position in kicks:
+                    notes.append(_Note(start, "kick", velocity(position, drum_rng)))
+                if position in snares:
+                    notes.append(_Note(start, "snare", velocity(position, drum_rng)))
+                open_hat = position == eighths_per_bar - 1 and bar % 4 == 3
+                notes.append(_Note(start, "open_hat" if open_hat else "hat", velocity(position, drum_rng)))
+    return [note for note in notes if note.eighth < num_eighths], eighth
+
+
+def rhythmic_test_annotations(seconds, bpm=120.0, beats_per_bar=4, drums=True, seed=0, first_beat=0.25):
+    """The beats, downbeats and note onsets of `rhythmic_test_signal` called with the same arguments.
+
+    Takes no sample rate: the arrangement, and so the ground truth, is the same at every rate.
+
+    Returns:
+        `RhythmicAnnotations`, in seconds; only events that start before `seconds`.
+    """
+    notes, eighth = _arrangement(seconds, bpm, beats_per_bar, drums, seed, first_beat)
+    num_beats = int(np.ceil((seconds - first_beat) / (2 * eighth)))
+    beats = first_beat + 2 * eighth * np.arange(num_beats)
+    beat_numbers = np.arange(num_beats) % beats_per_bar + 1
+    onsets = first_beat + eighth * np.unique([note.eighth for note in notes])
+    return RhythmicAnnotations(beats=beats, beat_numbers=beat_numbers, downbeats=beats[beat_numbers == 1],
+                               onsets=onsets)
+
+
+def _add(y, start, sound):
+    """Mix `sound` into `y` from sample `start` on, cut at the end of `y`."""
+    length = min(len(sound), len(y) - start)
+    y[start : start + length] += sound[:length]
+
+
+def _pitched(sample_rate, midi, seconds, harmonics, rolloff, decay, inharmonicity=0.0):
+    """A decaying harmonic tone of peak about 1: `harmonics` partials with amplitude h**-rolloff.
+
+    Higher partials decay faster (by sqrt(h)), as on a plucked or struck string; a 5 ms attack and a
+    20 ms release at `seconds` avoid clicks.
+    """
+    release = 0.02
+    t = np.arange(round((seconds + release) * sample_rate)) / sample_rate
+    f0 = 440.0 * 2 ** ((midi - 69) / 12)
+    tone = np.zeros_like(t)
+    amplitudes = 0.0
+    for h in range(1, harmonics + 1):
+        frequency = h * f0 * np.sqrt(1 + inharmonicity * h * h)
+        if frequency >= min(0.45 * sample_rate, 12000.0):
+            break
+        amplitude = h**-rolloff
+        tone += amplitude * np.exp(-t * np.sqrt(h) / decay) * np.sin(2 * np.pi * frequency * t)
+        amplitudes += amplitude
+    envelope = np.minimum(1.0, t / 0.005) * np.clip((seconds + release - t) / release, 0.0, 1.0)
+    return tone * envelope / amplitudes
+
+
+def _drum(sample_rate, instrument, noise_rng):
+    """One drum hit of peak about 1."""
+    if instrument == "kick":  # a sine falling from 150 to 50 Hz, and a 2 ms click
+        t = np.arange(int(0.5 * sample_rate)) / sample_rate
+        phase = 2 * np.pi * (50 * t + 100 * 0.03 * (1 - np.exp(-t / 0.03)))
+        hit = np.sin(phase) * np.exp(-t / 0.25)
+        click = int(0.002 * sample_rate)
+        hit[:click] += 0.3 * noise_rng.standard_normal(click) * np.linspace(1, 0, click)
+        return hit
+    if instrument == "snare":  # noise and a 185 / 330 Hz body
+        t = np.arange(int(0.35 * sample_rate)) / sample_rate
+        noise = np.diff(noise_rng.standard_normal(len(t) + 1)) / 2
+        body = np.sin(2 * np.pi * 185 * t) + 0.5 * np.sin(2 * np.pi * 330 * t)
+        return 0.7 * noise * np.exp(-t / 0.1) + 0.5 * body * np.exp(-t / 0.05)
+    # hi-hats: doubly differentiated noise (a steep high-pass), short when closed
+    length = 0.3 if instrument == "open_hat" else 0.08
+    t = np.arange(int(length * sample_rate)) / sample_rate
+    noise = np.diff(noise_rng.standard_normal(len(t) + 2), n=2) / 4
+    return noise * np.exp(-t / (0.12 if instrument == "open_hat" else 0.02))
+
+
+# Per part: (mix gain, harmonics, rolloff, decay in seconds, inharmonicity); drums: mix gain only.
+_VOICES = {
+    "bass": (0.45, 10, 1.3, 0.5, 0.0),
+    "chord": (0.16, 14, 1.2, 0.7, 2e-4),
+    "melody": (0.28, 6, 1.8, 1.2, 0.0),
+}
+_DRUM_GAINS = {"kick": 0.9, "snare": 0.55, "hat": 0.2, "open_hat": 0.2}
+
+
+def rhythmic_test_signal(sample_rate, seconds, bpm=120.0, beats_per_bar=4, drums=True, seed=0, first_beat=0.25):
+    """Music-like test audio with a clear pulse: bass, chords and a melody on a beat grid, optionally drums.
+
+    A key and mode, a four-chord progression (one chord per bar, a change at every bar) and a rhythm per
+    part are drawn from `seed`; every note starts on the eighth-note grid. The bass and a struck-string
+    chord part have harmonics and decaying envelopes, a soft lead plays chord tones on beats and scale
+    tones between them. With `drums`, a kick plays on beat 1 (and on the middle beat of an even-length
+    bar: 1 and 3 in 4/4), a snare on the other beats (2 and 4 in 4/4, 2 and 3 in 3/4) and a hi-hat on
+    every eighth (open on the last eighth of every fourth bar). Velocities vary by a few percent and
+    accent the beats. No swing. `rhythmic_test_annotations` returns the ground truth.
+
+    Args:
+        sample_rate: Hz.
+        seconds: duration; notes still sounding at the end are cut, with a 20 ms fade-out.
+        bpm: tempo, beats per minute.
+        beats_per_bar: beats in a bar, e.g. 4 for 4/4 or 3 for 3/4.
+        drums: whether the drum kit plays.
+        seed: seed of the arrangement (key, progression, rhythms, melody, velocities) and of the drum noise.
+        first_beat: time of the first downbeat in seconds; silence before it.
+
+    Returns:
+        `(round(sample_rate * seconds),)` float32 in [-1, 1], peak 0.9.
+    """
+    if not sample_rate > 0:
+        raise ValueError(f"sample_rate must be > 0, got {sample_rate!r}")
+    notes, eighth = _arrangement(seconds, bpm, beats_per_bar, drums, seed, first_beat)
+    noise_rng = np.random.default_rng((seed, 1))
+    y = np.zeros(round(sample_rate * seconds))
+    for note in notes:
+        start = round((first_beat + note.eighth * eighth) * sample_rate)
+        if note.instrument in _VOICES:
+            gain, harmonics, rolloff, decay, inharmonicity = _VOICES[note.instrument]
+            sound = _pitched(sample_rate, note.midi, note.eighths * eighth, harmonics, rolloff, decay, inharmonicity)
+        else:
+            gain, sound = _DRUM_GAINS[note.instrument], _drum(sample_rate, note.instrument, noise_rng)
+        _add(y, start, gain * note.velocity * sound)
+    fade = min(len(y), int(0.02 * sample_rate))
+    y[len(y) - fade :] *= np.linspace(1.0, 0.0, fade)
+    return (0.9 * y / max(np.abs(y).max(), 1e-12)).astype(np.float32)
