@@ -4,8 +4,9 @@ Each architecture is a package `mirzoo.models.<arch>` with a module `<arch>` def
 **arch_config)` and a module `<arch>_presets` defining `PRESETS` (its first preset is the default tag).
 Presets are plain data: listing or resolving names imports no Keras; only `get_builder` imports the
 architecture's module. An architecture whose weights are converted from another package instead of shipped
-names its converter in `CONVERTERS`, a module under `mirzoo.converters` with `weights_directory(preset)`
-(see :func:`get_weights_directory`). The catalogue is assembled on first use, not at import.
+names its converter in `CONVERTERS` (by architecture, or by `arch.tag` when only some of its presets are
+ported), a module under `mirzoo.converters` with `weights_directory(preset)` (see
+:func:`get_weights_directory`). The catalogue is assembled on first use, not at import.
 
 Names given as paths (`./runs/crnn/preset`) are resolved here too: :func:`resolve_preset` reads a preset
 directory's `preset.json`.
@@ -33,10 +34,16 @@ ARCHITECTURES = (
     "musicnn",
     "musicnn_vgg",
 )
-# Architecture → the converter module that makes its weights from another package on first use.
+# Architecture (or preset) → the converter module that makes its weights from another package on first use.
 CONVERTERS = {
     "musicnn": "mirzoo.converters.musicnn",
     "musicnn_vgg": "mirzoo.converters.musicnn",
+    "blstm_beats": "mirzoo.converters.madmom",
+    "blstm_downbeats": "mirzoo.converters.madmom",
+    "brnn_onsets": "mirzoo.converters.madmom",
+    "cnn_onsets": "mirzoo.converters.madmom",
+    "dnn_chroma.madmom": "mirzoo.converters.madmom",
+    "lstm_beats": "mirzoo.converters.madmom",
 }
 
 
@@ -104,17 +111,21 @@ def get_builder(arch):
 def get_weights_directory(preset):
     """The preset directory with `preset`'s converted weights, or `None` when its architecture converts none.
 
-    For architectures ported from another package (musicnn), this converts that
+    For presets ported from another package (musicnn, madmom), this converts that
     package's checkpoint into the user cache on first use and returns the cached
     directory afterwards.
     """
-    converter = CONVERTERS.get(preset.arch)
+    converter = _converter_of(preset)
     return None if converter is None else importlib.import_module(converter).weights_directory(preset)
 
 
+def _converter_of(preset):
+    return CONVERTERS.get(preset.name, CONVERTERS.get(preset.arch))
+
+
 def has_converted_weights(preset):
-    """True when `preset`'s weights are converted from another package on first use (musicnn's)."""
-    return preset.arch in CONVERTERS
+    """True when `preset`'s weights are converted from another package on first use (musicnn's, madmom's)."""
+    return _converter_of(preset) is not None
 
 
 def refuse_file(path, expected):

