@@ -7,38 +7,18 @@ Keras layer that plays its role (the maps below); the conversion refuses to fini
 unless every checkpoint variable is used exactly once and every Keras weight is
 filled. The result is an ordinary preset directory (`<arch>.weights.h5`,
 `preset.json` with the file's SHA-256, `SHA256SUMS`) in the user cache, which
-`mirzoo.load` reads from then on, the hash checked on every load.
-
-The cache is `cache_dir` when given, else `$MIRZOO_CACHE`, else `~/.cache/mirzoo`;
-each preset gets its own folder, e.g. `~/.cache/mirzoo/musicnn.mtt/`.
-
-Conversions into one cache may run at the same time, from threads or processes:
-each writes its own temporary folder and installs it under an exclusive lock on
-`<cache>/.<name>.lock` (a thread lock, and `flock` where the platform has it), and a first use
-that finds the preset converted while it waited for the lock uses that one
-instead of converting again. A folder that appears complete is never removed
-by a first use, only by an explicit :func:`convert`.
+`mirzoo.load` reads from then on, the hash checked on every load. Where the cache is, and
+how concurrent conversions share it, is `mirzoo.converters.cache`'s business.
 """
 
-import contextlib
 import importlib.util
 import os
-import shutil
-import tempfile
-import threading
-import uuid
-
-try:
-    import fcntl
-except ImportError:  # Windows: threads are still excluded, and installing tolerates a rival's finished copy.
-    fcntl = None
 
 import numpy as np
 
-from mirzoo.presets import PRESET_FILE
+from mirzoo.converters.cache import cached_or_convert, install_converted
 from mirzoo.tensorflow_support import require_tensorflow
 
-CACHE_ENV = "MIRZOO_CACHE"
 INSTALL_COMMAND = "pip install --no-deps musicnn==0.1.0"
 
 # Preset name → model folder inside the musicnn package.
@@ -104,13 +84,6 @@ class MusicnnNotInstalledError(ImportError):
 
 class CheckpointMismatchError(ValueError):
     """A checkpoint that is missing, unreadable, or does not fit the architecture exactly."""
-
-
-def cache_root(cache_dir=None):
-    """The folder converted presets live in: `cache_dir`, else `$MIRZOO_CACHE`, else `~/.cache/mirzoo`."""
-    if cache_dir is not None:
-        return os.fspath(cache_dir)
-    return os.environ.get(CACHE_ENV) or os.path.join(os.path.expanduser("~"), ".cache", "mirzoo")
 
 
 def musicnn_package_dir():
@@ -235,78 +208,7 @@ def convert(name, checkpoint_dir=None, cache_dir=None):
     prefix = checkpoint_prefix(preset.name, checkpoint_dir)
     model = build(preset)
     assign_checkpoint(model, read_checkpoint(prefix), VARIABLE_MAPS[preset.arch])
-    root = cache_root(cache_dir)
-    os.makedirs(root, exist_ok=True)
-    target = os.path.join(root, preset.name)
-    staging = tempfile.mkdtemp(prefix=f".{preset.name}-", dir=root)
-    try:
-        save_preset(model, staging)
-        with conversion_lock(root, preset.name):
-            _install(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return target
-
-
-def is_converted(directory):
-    """True when `directory` holds a converted preset: a target folder only appears complete, by a rename."""
-    return os.path.isfile(os.path.join(directory, PRESET_FILE))
-
-
-_held_locks = threading.local()
-_thread_locks = {}
-_thread_locks_guard = threading.Lock()
-
-
-@contextlib.contextmanager
-def conversion_lock(root, name):
-    """Hold the exclusive lock on converting preset `name` into cache `root`, across threads and processes.
-
-    A `threading.Lock` per lock file excludes this process's threads; `flock` on `<root>/.<name>.lock`
-    excludes other processes (where the platform has `flock`). Re-entrant within a thread (a first use
-    holds it around :func:`convert`).
-    """
-    path = os.path.abspath(os.path.join(root, f".{name}.lock"))
-    held = _held_locks.__dict__.setdefault("paths", set())
-    if path in held:
-        yield
-        return
-    with _thread_locks_guard:
-        thread_lock = _thread_locks.setdefault(path, threading.Lock())
-    with thread_lock, open(path, "a+b") as handle:
-        if fcntl is not None:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        held.add(path)
-        try:
-            yield
-        finally:
-            held.discard(path)
-            if fcntl is not None:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-def _install(staging, target):
-    """Move the finished folder `staging` to `target`, replacing any folder there.
-
-    The old folder is first renamed aside, so `target` never holds a mix of the two. Should another
-    converter (without the lock) install its copy first, that complete copy is kept and `staging` discarded.
-    """
-    old = None
-    if os.path.lexists(target):
-        old = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.old-{uuid.uuid4().hex}")
-        try:
-            os.rename(target, old)
-        except FileNotFoundError:  # removed meanwhile
-            old = None
-    try:
-        os.replace(staging, target)
-    except OSError:  # ENOTEMPTY or EEXIST on POSIX, access denied on Windows
-        if not is_converted(target):
-            raise
-        shutil.rmtree(staging, ignore_errors=True)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    return install_converted(preset.name, lambda staging: save_preset(model, staging), cache_dir)
 
 
 def weights_directory(preset, cache_dir=None):
@@ -327,13 +229,4 @@ def weights_directory(preset, cache_dir=None):
             f"Converted musicnn weights exist for the registered presets only ({', '.join(CHECKPOINTS)}); "
             f"{preset.name!r} differs from them. Use mirzoo.build for a fresh model."
         )
-    root = cache_root(cache_dir)
-    target = os.path.join(root, preset.name)
-    if is_converted(target):
-        return target
-    os.makedirs(root, exist_ok=True)
-    # One conversion at a time; those that waited find it done.
-    with conversion_lock(root, preset.name):
-        if is_converted(target):
-            return target
-        return convert(preset.name, cache_dir=cache_dir)
+    return cached_or_convert(preset.name, lambda: convert(preset.name, cache_dir=cache_dir), cache_dir)

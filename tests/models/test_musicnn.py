@@ -19,6 +19,7 @@ import soundfile
 import mirzoo
 from mirzoo.cli import main
 from mirzoo.converters import musicnn as convert
+from mirzoo.converters.cache import CACHE_ENV, cache_root, is_converted
 from mirzoo.models.musicnn.patches import MergePatches, PadToLength, SplitPatches
 from mirzoo.testing import TestCase, harmonic_test_signal
 from mirzoo.weights_store import WeightsIntegrityError
@@ -91,7 +92,7 @@ def fake_musicnn(tmp_path, monkeypatch):
     for name, folder in convert.CHECKPOINTS.items():
         write_checkpoint(package / folder, fake_variables(mirzoo.get_preset(name).arch))
     monkeypatch.setattr(convert, "musicnn_package_dir", lambda: str(package))
-    monkeypatch.setenv(convert.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
     return package
 
 
@@ -203,7 +204,7 @@ def test_presets_record_the_original():
 
 def test_load_without_musicnn_says_how_to_install_it(monkeypatch, tmp_path):
     monkeypatch.setattr(convert.importlib.util, "find_spec", lambda name: None)
-    monkeypatch.setenv(convert.CACHE_ENV, str(tmp_path))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     with pytest.raises(ImportError, match=r"pip install --no-deps musicnn==0\.1\.0"):
         mirzoo.load("musicnn.mtt")
     assert main(["predict", "musicnn.mtt", "nothing.wav"]) == 2
@@ -275,10 +276,10 @@ def test_convert_refuses_a_missing_or_corrupt_checkpoint(tmp_path):
 
 
 def test_cache_location(monkeypatch, tmp_path):
-    monkeypatch.delenv(convert.CACHE_ENV, raising=False)
-    assert convert.cache_root() == os.path.join(os.path.expanduser("~"), ".cache", "mirzoo")
-    monkeypatch.setenv(convert.CACHE_ENV, str(tmp_path))
-    assert convert.cache_root() == str(tmp_path) and convert.cache_root(tmp_path / "x") == str(tmp_path / "x")
+    monkeypatch.delenv(CACHE_ENV, raising=False)
+    assert cache_root() == os.path.join(os.path.expanduser("~"), ".cache", "mirzoo")
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
+    assert cache_root() == str(tmp_path) and cache_root(tmp_path / "x") == str(tmp_path / "x")
 
 
 def test_list_marks_converted_weights(capsys):
@@ -390,5 +391,5 @@ def test_first_use_waits_for_another_process_converting(fake_musicnn, monkeypatc
         directory = convert.weights_directory(mirzoo.get_preset("musicnn_vgg.mtt"))
     finally:
         assert other.wait(timeout=60) == 0
-    assert directory == str(cache / "musicnn_vgg.mtt") and convert.is_converted(directory)
+    assert directory == str(cache / "musicnn_vgg.mtt") and is_converted(directory)
     assert cache_entries(cache) == ["musicnn_vgg.mtt"]

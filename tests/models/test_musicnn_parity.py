@@ -22,6 +22,7 @@ import soundfile
 
 import mirzoo
 from mirzoo.converters import musicnn as convert
+from mirzoo.converters.cache import CACHE_ENV
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("musicnn") is None,
                                 reason=f"musicnn is not installed ({convert.INSTALL_COMMAND})")
@@ -73,7 +74,7 @@ def clips(references, tmp_path_factory):
 def models(tmp_path_factory):
     """The four presets, converted from the installed musicnn into a fresh cache by `mirzoo.load`."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(convert.CACHE_ENV, str(tmp_path_factory.mktemp("mirzoo_cache")))
+        patch.setenv(CACHE_ENV, str(tmp_path_factory.mktemp("mirzoo_cache")))
         return {name: mirzoo.load(name) for name in MODELS}
 
 
