@@ -194,6 +194,41 @@ def rhythmic_test_annotations(seconds, bpm=120.0, beats_per_bar=4, drums=True, s
                                onsets=onsets)
 
 
+@dataclasses.dataclass(frozen=True)
+class RhythmicNotes:
+    """The pitched notes of `rhythmic_test_signal`, in seconds (drum hits have no pitch and are left out).
+
+    Attributes:
+        onsets: `(N,)` start times, non-decreasing (notes of one onset in the order the generator adds them).
+        offsets: `(N,)` end of each note's written length (the start of its part's next note), cut at `seconds`.
+            The tone decays over that length and a 20 ms release follows it.
+        pitches: `(N,)` int, MIDI note numbers (pitch class: `pitches % 12`, 0 = C).
+        parts: `(N,)` str, `"bass"`, `"chord"` or `"melody"`.
+    """
+
+    onsets: np.ndarray
+    offsets: np.ndarray
+    pitches: np.ndarray
+    parts: np.ndarray
+
+
+def rhythmic_test_notes(seconds, bpm=120.0, beats_per_bar=4, drums=True, seed=0, first_beat=0.25):
+    """The pitched notes of `rhythmic_test_signal` called with the same arguments (e.g. for chroma ground truth).
+
+    Takes no sample rate: the arrangement is the same at every rate. The notes do not depend on `drums`.
+
+    Returns:
+        `RhythmicNotes`; only notes that start before `seconds`.
+    """
+    notes, eighth = _arrangement(seconds, bpm, beats_per_bar, drums, seed, first_beat)
+    notes = sorted((note for note in notes if note.instrument in _VOICES), key=lambda note: note.eighth)
+    onsets = first_beat + eighth * np.array([note.eighth for note in notes], dtype=np.float64)
+    lengths = eighth * np.array([note.eighths for note in notes], dtype=np.float64)
+    return RhythmicNotes(onsets=onsets, offsets=np.minimum(onsets + lengths, seconds),
+                         pitches=np.array([note.midi for note in notes], dtype=np.int64),
+                         parts=np.array([note.instrument for note in notes], dtype=str))
+
+
 def _add(y, start, sound):
     """Mix `sound` into `y` from sample `start` on, cut at the end of `y`."""
     length = min(len(sound), len(y) - start)
