@@ -9,6 +9,11 @@ Patch taggers (the musicnn ports, whose presets set `arch_config["patch_frames"]
 cut the whole-file spectrogram into non-overlapping patches themselves; they are
 fed chunks that start and end on patch boundaries, with the context their first
 frames read, so the chunked taggram equals the whole-file one.
+
+Recurrent ensembles (madmom's onset, beat and downbeat networks) need the whole
+recording: their front end runs on chunks, their network over the whole feature
+sequence in bounded memory (:mod:`mirzoo.sequences`). A frame model whose preset
+names a decoder also gets its events (onsets, beats, downbeats, tempo).
 """
 
 import dataclasses
@@ -20,6 +25,7 @@ import weakref
 
 import numpy as np
 
+from mirzoo import decoders
 from mirzoo.audio import AudioError, prepare_waveform, stream_audio
 from mirzoo.decoders import active_segments
 from mirzoo.dsp import num_frames
@@ -112,7 +118,7 @@ class TaggingResult:
 
 @dataclasses.dataclass
 class FramesResult:
-    """Frame-wise scores of a frame model for one recording.
+    """Frame-wise scores of a frame model for one recording, and the events its preset's decoder finds.
 
     Attributes:
         labels: label names, in column order.
@@ -120,6 +126,12 @@ class FramesResult:
         times: `(frames,)`, time of each frame in seconds (`k / frame_rate`).
         frame_rate: frames per second.
         duration: length of the recording in seconds.
+        onsets: onset models: `(onsets,)` onset times in seconds (madmom's peak picking); else None.
+        beats: beat and downbeat models: `(beats,)` beat times in seconds (the DBN beat tracker); else None.
+        downbeats: downbeat models: `(beats, 2)` rows `[time in seconds, position in the bar]`, position 1
+            being the downbeat (the bar-tracking DBN, 3/4 or 4/4); else None.
+        tempo: beat and downbeat models: beats per minute from the median beat interval (NaN with fewer
+            than 2 beats); else None.
     """
 
     labels: tuple
@@ -127,6 +139,10 @@ class FramesResult:
     times: np.ndarray
     frame_rate: float
     duration: float
+    onsets: np.ndarray | None = None
+    beats: np.ndarray | None = None
+    downbeats: np.ndarray | None = None
+    tempo: float | None = None
 
     @property
     def scores(self):
@@ -153,10 +169,21 @@ class FramesResult:
         """
         return active_segments(self.activations, self.frame_rate, self.labels, threshold, min_seconds)
 
+    def events(self):
+        """The decoded events that are present, JSON-ready: `{"onsets": [...], "beats": [...], ...}`."""
+        events = {}
+        for name in ("onsets", "beats", "downbeats"):
+            if getattr(self, name) is not None:
+                events[name] = getattr(self, name).tolist()
+        if self.tempo is not None:
+            events["tempo"] = None if math.isnan(self.tempo) else self.tempo
+        return events
+
     def to_dict(self):
         return {
             "duration": self.duration,
             "frame_rate": self.frame_rate,
+            **self.events(),
             "segments": [[segment.start, segment.end, list(segment.labels)] for segment in self.segments()],
             "mean_activation": {label: float(score) for label, score in zip(self.labels, self.scores)},
             "times": self.times.tolist(),
@@ -327,7 +354,50 @@ def _patch_tag(model, preset, blocks, patches_per_call):
     )
 
 
+def frame_count(preset, samples):
+    """Frames a frame model gives for `samples` samples: `ceil(samples / hop)` with madmom's framing (the
+    `"filtered"` front ends), else `1 + samples // hop` (centred STFT frames)."""
+    hop = preset.frontend["hop_length"]
+    if preset.frontend.get("kind") == "filtered":
+        return -(-samples // hop)
+    return 1 + samples // hop
+
+
+def _events(preset, activations):
+    """The keyword arguments of `FramesResult` that `preset.decoder` decodes from `activations`."""
+    parameters = dict(preset.decoder)
+    name = parameters.pop("name", None)
+    if name is None:
+        return {}
+    if name == "onsets":
+        return {"onsets": decoders.pick_onsets(activations[:, 0], preset.frame_rate, **parameters)}
+    if name == "beats":
+        beats = decoders.track_beats(activations[:, 0], preset.frame_rate, **parameters)
+        return {"beats": beats, "tempo": decoders.estimate_tempo(beats)}
+    downbeats = decoders.track_downbeats(activations, preset.frame_rate, **parameters)
+    beats = downbeats[:, 0]
+    return {"beats": beats, "downbeats": downbeats, "tempo": decoders.estimate_tempo(beats)}
+
+
+_runners = weakref.WeakKeyDictionary()
+_runners_guard = threading.Lock()
+
+
+def _sequence_parts(model):
+    """`(front-end model, EnsembleRunner)` of a recurrent ensemble, made once per model."""
+    with _runners_guard:
+        if model not in _runners:
+            import keras
+
+            from mirzoo.sequences import EnsembleRunner
+
+            frontend = keras.Model(model.inputs, model.get_layer("frontend").output)
+            _runners[model] = (frontend, EnsembleRunner(model))
+        return _runners[model]
+
+
 def _frames(model, preset, blocks):
+    """Frames of `model`'s output for the stream, computed in chunks with context (see CHUNK_CONTEXT_SECONDS)."""
     hop = preset.frontend["hop_length"]
     chunk = max(hop, preset.clip_samples // hop * hop)
     context = int(np.ceil(CHUNK_CONTEXT_SECONDS * preset.sample_rate / hop)) * hop
@@ -348,17 +418,29 @@ def _frames(model, preset, blocks):
             start += chunk
             buffer.drop_before(max(0, start - context))
     total = buffer.end
-    n_frames = 1 + total // hop
+    n_frames = frame_count(preset, total)
     while start // hop < n_frames:
         run(start, start + chunk, min(n_frames, (start + chunk) // hop))
         start += chunk
-    activations = np.concatenate(outputs, axis=0)
+    return np.concatenate(outputs, axis=0), total
+
+
+def _frames_result(model, preset, blocks):
+    from mirzoo.sequences import is_recurrent_ensemble
+
+    if is_recurrent_ensemble(model):
+        frontend, runner = _sequence_parts(model)
+        features, total = _frames(frontend, preset, blocks)
+        activations = runner(features)
+    else:
+        activations, total = _frames(model, preset, blocks)
     return FramesResult(
         labels=preset.labels,
         activations=activations,
         times=np.arange(len(activations)) / preset.frame_rate,
         frame_rate=preset.frame_rate,
         duration=total / preset.sample_rate,
+        **_events(preset, activations),
     )
 
 
@@ -384,7 +466,8 @@ def predict(model, audio, sample_rate=None, hop_seconds=None, batch_size=None, o
 
     Returns:
         :class:`TaggingResult` for taggers (scores per label, taggram per window),
-        :class:`FramesResult` for frame models (activations per frame, times).
+        :class:`FramesResult` for frame models (activations per frame, times, and the events of a
+        preset with a decoder: onsets, beats, downbeats, tempo).
         Audio shorter than a tagger window is zero-padded to one window; audio
         longer than a whole number of windows gets a last window aligned to its end.
         Patch taggers score the patches of the whole file exactly as musicnn does
@@ -413,4 +496,4 @@ def predict(model, audio, sample_rate=None, hop_seconds=None, batch_size=None, o
         return _patch_tag(model, preset, blocks, batch_size)
     if preset.task == "tagging":
         return _tag(model, preset, blocks, hop_seconds, batch_size)
-    return _frames(model, preset, blocks)
+    return _frames_result(model, preset, blocks)

@@ -15,6 +15,7 @@ import re
 from mirzoo.audio import SAMPLE_RATE_RANGE
 
 TASKS = ("tagging", "frames")
+DECODERS = ("onsets", "beats", "downbeats")
 PRESET_FILE = "preset.json"
 WEIGHTS_SUFFIX = ".weights.h5"
 _SHA256 = re.compile("[0-9a-fA-F]{64}")
@@ -83,6 +84,10 @@ class PresetConfig:
             `mixed_precision` and `early_stopping_patience` of the call that finished
             the run. A record only: weights files do not store it in their contract,
             so it never decides whether weights load.
+        decoder: how `mirzoo.predict` turns a frame model's activations into events (empty: none):
+            `{"name": "onsets" | "beats" | "downbeats", **parameters}`, the parameters of
+            :func:`mirzoo.decoders.pick_onsets`, :func:`~mirzoo.decoders.track_beats` or
+            :func:`~mirzoo.decoders.track_downbeats`. Outside the graph, so not in the weights' contract.
     """
 
     name: str
@@ -100,6 +105,7 @@ class PresetConfig:
     paper: str = ""
     notes: str = ""
     training: dict = dataclasses.field(default_factory=dict)
+    decoder: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not isinstance(self.arch, str):
@@ -132,10 +138,13 @@ class PresetConfig:
         if self.clip_samples < 1:
             raise InvalidPresetError(f"Preset {self.name!r}: clip_seconds={self.clip_seconds!r} is shorter than one "
                                      f"sample at {self.sample_rate} Hz.")
-        for field in ("frontend", "arch_config", "metrics", "training"):
+        for field in ("frontend", "arch_config", "metrics", "training", "decoder"):
             if not isinstance(getattr(self, field), dict):
                 raise InvalidPresetError(f"Preset {self.name!r}: {field} must be a mapping; received "
                                          f"{getattr(self, field)!r}.")
+        if self.decoder and (self.task != "frames" or self.decoder.get("name") not in DECODERS):
+            raise InvalidPresetError(f"Preset {self.name!r}: decoder must name one of {DECODERS} (frame models "
+                                     f"only); received {self.decoder!r}.")
         if self.weights is not None and not isinstance(self.weights, WeightsFile):
             raise InvalidPresetError(f"Preset {self.name!r}: weights must be a WeightsFile or None.")
 

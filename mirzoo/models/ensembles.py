@@ -14,6 +14,44 @@ from keras import ops
 CELLS = ("lstm", "rnn")
 
 
+def run_recurrence(projected, state, recurrent, peepholes, cell, units):
+    """The recurrence of independent streams (members × directions) over time, from projected inputs.
+
+    Args:
+        projected: `(frames, batch, streams, gates · units)`: each frame's `x W + b`, gates `[i, f, c, o]`
+            for LSTMs (time already reversed for a backward direction).
+        state: `(batch, streams, state_size)` at the start (`[h, c]` for LSTMs).
+        recurrent: `(streams, units, gates · units)`.
+        peepholes: `(streams, 3, units)` (`[p_i, p_f, p_o]`), LSTMs only; else None.
+        cell: `"lstm"` or `"rnn"`.
+        units: units per stream.
+
+    Returns:
+        `(final_state, states)`: the state after the last frame, and after every frame
+        `(frames, batch, streams, state_size)` (the hidden state is `[..., :units]`).
+    """
+    if cell == "lstm":
+        peep_input, peep_forget, peep_output = peepholes[:, 0], peepholes[:, 1], peepholes[:, 2]
+
+        def step(state, projected):
+            hidden, memory = state[..., :units], state[..., units:]
+            gates = projected + ops.einsum("bsu,sug->bsg", hidden, recurrent)
+            input_gate = ops.sigmoid(gates[..., :units] + peep_input * memory)
+            forget_gate = ops.sigmoid(gates[..., units : 2 * units] + peep_forget * memory)
+            memory = ops.tanh(gates[..., 2 * units : 3 * units]) * input_gate + memory * forget_gate
+            output_gate = ops.sigmoid(gates[..., 3 * units :] + peep_output * memory)
+            state = ops.concatenate([ops.tanh(memory) * output_gate, memory], axis=-1)
+            return state, state
+    else:
+
+        def step(hidden, projected):
+            hidden = ops.tanh(projected + ops.einsum("bsu,sug->bsg", hidden, recurrent))
+            return hidden, hidden
+
+    # The loop's outputs must be shaped like its carry (a TensorFlow backend constraint): they are the states.
+    return ops.scan(step, state, projected)
+
+
 def _check_count(name, value):
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value!r}")
@@ -43,9 +81,12 @@ class RecurrentEnsemble(keras.layers.Layer):
 
     Output shape: `(batch, frames, members, units · directions)`.
 
-    `call(x, initial_state=None, return_state=False)`: a forward-only layer can continue from
-    the state a previous call returned, `(batch, members, state_size)` (`2 · units` for LSTMs:
-    `[h, c]`), which streams a sequence block by block exactly as one pass over it.
+    `call(x, initial_state=None, return_state=False, direction=None)`: with `direction`
+    `"forward"` (or `"backward"`, bidirectional layers only) the layer runs that direction alone,
+    giving `(batch, frames, members, units)`, and can start from the state a previous call returned,
+    `(batch, members, state_size)` (`2 · units` for LSTMs: `[h, c]`): a sequence then runs block by
+    block, forward blocks in order and backward blocks from the end, exactly as one pass over it.
+    A forward-only layer carries state without naming its direction.
     """
 
     def __init__(self, members, units, cell="lstm", bidirectional=True, shared_input=True, **kwargs):
@@ -78,66 +119,59 @@ class RecurrentEnsemble(keras.layers.Layer):
         if self.cell == "lstm":
             self.peepholes = self.add_weight(name="peepholes", shape=shape + (3, self.units), initializer="zeros")
 
-    def call(self, x, initial_state=None, return_state=False):
+    def call(self, x, initial_state=None, return_state=False, direction=None):
         expected = 3 if self.shared_input else 4
         if len(x.shape) != expected:
             layout = "(batch, frames, features)" if self.shared_input else "(batch, frames, members, features)"
             raise ValueError(f"RecurrentEnsemble {self.name} expects {layout}. Received shape {tuple(x.shape)}.")
-        if self.bidirectional and (initial_state is not None or return_state):
-            raise ValueError("A bidirectional layer sees the whole sequence at once; it carries no state between "
-                             "calls.")
-        batch = ops.shape(x)[0]
-        streams = self.members * self.directions
+        if direction not in (None, "forward", "backward") or (direction == "backward" and not self.bidirectional):
+            raise ValueError(f"`direction` must be None, 'forward' or (bidirectional layers) 'backward'. Received: "
+                             f"direction={direction!r}")
+        directions = [0, 1][: self.directions] if direction is None else [0 if direction == "forward" else 1]
+        if len(directions) > 1 and (initial_state is not None or return_state):
+            raise ValueError("A bidirectional layer sees the whole sequence at once; to carry states between calls, "
+                             "run one direction at a time (direction='forward' or 'backward').")
+        batch, frames = ops.shape(x)[0], ops.shape(x)[1]
+        streams = self.members * len(directions)
         # Input projections of every frame, member and direction: (frames, batch, members, directions, gates·units).
+        kernel = ops.take(self.kernel, directions, axis=1)
+        bias = ops.take(self.bias, directions, axis=1)
         equation = "btf,mdfg->tbmdg" if self.shared_input else "btmf,mdfg->tbmdg"
-        projected = ops.einsum(equation, x, self.kernel) + self.bias
-        if self.bidirectional:
-            projected = ops.stack([projected[:, :, :, 0], ops.flip(projected[:, :, :, 1], axis=0)], axis=3)
-        projected = ops.reshape(projected, (ops.shape(projected)[0], batch, streams, self.gates * self.units))
-        recurrent = ops.reshape(self.recurrent_kernel, (streams, self.units, self.gates * self.units))
+        projected = ops.einsum(equation, x, kernel) + bias
+        backward = directions[-1] == 1
+        if backward:  # the backward direction reads time reversed
+            reversed_part = ops.flip(projected[:, :, :, -1:], axis=0)
+            projected = reversed_part if len(directions) == 1 else ops.concatenate(
+                [projected[:, :, :, :1], reversed_part], axis=3)
+        projected = ops.reshape(projected, (frames, batch, streams, self.gates * self.units))
+        recurrent = ops.reshape(ops.take(self.recurrent_kernel, directions, axis=1),
+                                (streams, self.units, self.gates * self.units))
         if initial_state is None:
             state = ops.zeros((batch, streams, self.state_size), dtype=projected.dtype)
         else:
             state = ops.convert_to_tensor(initial_state, dtype=projected.dtype)
+        peepholes = None
         if self.cell == "lstm":
-            peepholes = ops.reshape(self.peepholes, (streams, 3, self.units))
-            step = self._lstm_step(recurrent, peepholes[:, 0], peepholes[:, 1], peepholes[:, 2])
-        else:
-            step = self._rnn_step(recurrent)
-        # The loop's outputs must be shaped like its carry (a TensorFlow backend constraint): carry the states.
-        final, states = ops.scan(step, state, projected)
-        hidden = states[..., : self.units]  # (frames, batch, streams, units)
-        hidden = ops.reshape(hidden, (ops.shape(hidden)[0], batch, self.members, self.directions, self.units))
-        if self.bidirectional:
-            hidden = ops.stack([hidden[:, :, :, 0], ops.flip(hidden[:, :, :, 1], axis=0)], axis=3)
+            peepholes = ops.reshape(ops.take(self.peepholes, directions, axis=1), (streams, 3, self.units))
+        final, states = run_recurrence(projected, state, recurrent, peepholes, self.cell, self.units)
+        hidden = ops.reshape(states[..., : self.units], (frames, batch, self.members, len(directions), self.units))
+        if backward:
+            reversed_part = ops.flip(hidden[:, :, :, -1:], axis=0)
+            hidden = reversed_part if len(directions) == 1 else ops.concatenate([hidden[:, :, :, :1], reversed_part],
+                                                                                 axis=3)
         outputs = ops.reshape(ops.transpose(hidden, (1, 0, 2, 3, 4)),
-                              (batch, ops.shape(hidden)[0], self.members, self.directions * self.units))
+                              (batch, frames, self.members, len(directions) * self.units))
         return (outputs, final) if return_state else outputs
-
-    def _lstm_step(self, recurrent, peep_input, peep_forget, peep_output):
-        units = self.units
-
-        def step(state, projected):
-            hidden, cell = state[..., :units], state[..., units:]
-            gates = projected + ops.einsum("bsu,sug->bsg", hidden, recurrent)
-            input_gate = ops.sigmoid(gates[..., :units] + peep_input * cell)
-            forget_gate = ops.sigmoid(gates[..., units : 2 * units] + peep_forget * cell)
-            cell = ops.tanh(gates[..., 2 * units : 3 * units]) * input_gate + cell * forget_gate
-            output_gate = ops.sigmoid(gates[..., 3 * units :] + peep_output * cell)
-            state = ops.concatenate([ops.tanh(cell) * output_gate, cell], axis=-1)
-            return state, state
-
-        return step
-
-    def _rnn_step(self, recurrent):
-        def step(hidden, projected):
-            hidden = ops.tanh(projected + ops.einsum("bsu,sug->bsg", hidden, recurrent))
-            return hidden, hidden
-
-        return step
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], input_shape[1], self.members, self.directions * self.units)
+
+    def compute_output_spec(self, x, initial_state=None, return_state=False, direction=None):
+        directions = self.directions if direction is None else 1
+        outputs = keras.KerasTensor((x.shape[0], x.shape[1], self.members, directions * self.units), x.dtype)
+        if not return_state:
+            return outputs
+        return outputs, keras.KerasTensor((x.shape[0], self.members * directions, self.state_size), x.dtype)
 
     def get_config(self):
         config = super().get_config()

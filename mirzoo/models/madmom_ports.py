@@ -20,7 +20,8 @@ PORT_NOTES = (
 )
 
 
-def madmom_preset(arch, labels, frame_rate, frontend, arch_config, paper, files, clip_seconds=60.0, extra=""):
+def madmom_preset(arch, labels, frame_rate, frontend, arch_config, paper, files, clip_seconds=60.0, extra="",
+                  decoder=None):
     """The preset of a madmom port (tag `madmom`): 44.1 kHz, frame-wise, CC BY-NC-SA weights converted on first use."""
     return PresetConfig(
         name=f"{arch}.madmom",
@@ -37,6 +38,7 @@ def madmom_preset(arch, labels, frame_rate, frontend, arch_config, paper, files,
         license=LICENSE,
         paper=paper,
         notes=PORT_NOTES.format(files=files, extra=extra).strip(),
+        decoder=dict(decoder or {}),
     )
 
 

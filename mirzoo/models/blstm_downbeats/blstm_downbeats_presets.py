@@ -10,6 +10,7 @@ PRESETS = (
         paper="S. Böck, F. Krebs and G. Widmer, 'Joint beat and downbeat tracking with recurrent neural networks', "
               "ISMIR 2016",
         files="downbeats/2016/downbeats_blstm_[1-8].pkl",
-        extra="Downbeats are decoded with madmom's bar-tracking DBN (3/4 and 4/4, 55–205 bpm).",
+        extra="Downbeats are decoded with madmom's bar-tracking DBN (3/4 and 4/4, 55–215 bpm).",
+        decoder=dict(name="downbeats", beats_per_bar=[3, 4], min_bpm=55.0, max_bpm=215.0),
     ),
 )

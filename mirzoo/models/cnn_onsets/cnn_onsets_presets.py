@@ -18,5 +18,6 @@ PRESETS = (
               "ICASSP 2014",
         files="onsets/2013/onsets_cnn.pkl",
         extra="Onsets are picked with madmom's CNNOnsetDetector settings (threshold 0.54, smoothing 0.05 s).",
+        decoder=dict(name="onsets", threshold=0.54, smooth=0.05, pre_max=0.01, post_max=0.01, combine=0.03),
     ),
 )

@@ -13,5 +13,6 @@ PRESETS = (
         files="beats/2016/beats_lstm_[1-8].pkl",
         extra="Causal: frames end at the current sample as in madmom's online mode (DBNBeatTracker online), so "
               "mirzoo.streaming runs it block by block; offline, beats are decoded with the DBN beat tracker.",
+        decoder=dict(name="beats", min_bpm=55.0, max_bpm=215.0),
     ),
 )
