@@ -17,6 +17,7 @@ except PackageNotFoundError:  # a source checkout that was never installed
 # Public name → the module that defines it (a module's own name: the module itself).
 _PUBLIC = {
     "AudioError": "mirzoo.audio",
+    "BeatStream": "mirzoo.streaming",
     "CheckpointError": "mirzoo.checkpoints",
     "CorruptWeightsError": "mirzoo.weights_store",
     "FramesResult": "mirzoo.inference",
@@ -30,6 +31,7 @@ _PUBLIC = {
     "audio": "mirzoo.audio",
     "build": "mirzoo.loading",
     "data": "mirzoo.data",
+    "decoders": "mirzoo.decoders",
     "dsp": "mirzoo.dsp",
     "export": "mirzoo.exporting",
     "get_preset": "mirzoo.registry",
@@ -43,6 +45,7 @@ _PUBLIC = {
 
 __all__ = [
     "AudioError",
+    "BeatStream",
     "CheckpointError",
     "CorruptWeightsError",
     "FramesResult",
@@ -56,6 +59,7 @@ __all__ = [
     "audio",
     "build",
     "data",
+    "decoders",
     "dsp",
     "export",
     "get_preset",

@@ -32,7 +32,7 @@ def is_recurrent_ensemble(model):
     return any(isinstance(layer, RecurrentEnsemble) for layer in model.layers)
 
 
-def _recurrence_model(cell, units, jit_compile):
+def recurrence_model(cell, units, jit_compile):
     """A Keras model `[projected, state, recurrent, peepholes] → states`, each input with a leading axis of 1."""
     import keras
     from keras import ops
@@ -51,7 +51,7 @@ def _recurrence_model(cell, units, jit_compile):
     return model
 
 
-def _per_member_product(x, kernel, shared_input):
+def per_member_product(x, kernel, shared_input):
     """`(frames, members, out)`: each member's kernel `(members, in, out)` applied to `x`, one sequence
     `(frames, in)` all members read, or each member's own `(frames, members, in)` (BLAS matrix products)."""
     members, width, out = kernel.shape
@@ -60,8 +60,13 @@ def _per_member_product(x, kernel, shared_input):
     return np.matmul(x.transpose(1, 0, 2), kernel).transpose(1, 0, 2)
 
 
-def _sigmoid(x):
-    return 0.5 * (np.tanh(0.5 * x) + 1.0)
+def direction_weights(layer, direction):
+    """NumPy `(kernel, bias, recurrent, peepholes)` of one direction of a RecurrentEnsemble, the last two with a
+    leading axis of 1 as :func:`recurrence_model` takes them (peepholes a dummy for plain RNNs)."""
+    index = 0 if direction == "forward" else 1
+    peepholes = np.asarray(layer.peepholes)[:, index][None] if layer.cell == "lstm" else np.zeros((1, 1), np.float32)
+    return (np.asarray(layer.kernel)[:, index], np.asarray(layer.bias)[:, index],
+            np.asarray(layer.recurrent_kernel)[:, index][None], peepholes)
 
 
 class EnsembleRunner:
@@ -87,7 +92,7 @@ class EnsembleRunner:
         self.head = model.get_layer("head")
         first = self.layers[0]
         self.cell, self.units = first.cell, first.units
-        self._recurrence = _recurrence_model(self.cell, self.units, jit_compile)
+        self._recurrence = recurrence_model(self.cell, self.units, jit_compile)
 
     def _blocks(self, frames, from_end):
         """`(start, stop)` of each block, in processing order; the first block in time may be short."""
@@ -97,17 +102,13 @@ class EnsembleRunner:
 
     def _direction(self, layer, x, direction):
         """`(frames, members, units)`: one direction of `layer` on `x` (`(frames, features)` or per member)."""
-        index = 0 if direction == "forward" else 1
-        kernel = np.asarray(layer.kernel)[:, index]
-        bias = np.asarray(layer.bias)[:, index]
-        recurrent = np.asarray(layer.recurrent_kernel)[:, index][None]
-        peepholes = np.asarray(layer.peepholes)[:, index][None] if layer.cell == "lstm" else np.zeros((1, 1), np.float32)
+        kernel, bias, recurrent, peepholes = direction_weights(layer, direction)
         frames = x.shape[0]
         state = np.zeros((1, 1, layer.members, layer.state_size), np.float32)
         output = np.empty((frames, layer.members, layer.units), np.float32)
         backward = direction == "backward"
         for start, stop in self._blocks(frames, backward):
-            projected = _per_member_product(x[start:stop], kernel, layer.shared_input) + bias
+            projected = per_member_product(x[start:stop], kernel, layer.shared_input) + bias
             padding = self.block - (stop - start)
             if backward:  # reversed in time; the padding comes after the block's first frame, where it ends
                 projected = projected[::-1]
@@ -125,11 +126,16 @@ class EnsembleRunner:
         for layer in self.layers:
             directions = ["forward", "backward"] if layer.bidirectional else ["forward"]
             x = np.concatenate([self._direction(layer, x, direction) for direction in directions], axis=-1)
-        logits = _per_member_product(x, np.asarray(self.head.kernel), shared_input=False) + np.asarray(self.head.bias)
-        if self.head.activation == "sigmoid":
-            probabilities = _sigmoid(logits)
-        else:
-            shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
-            probabilities = shifted / shifted.sum(axis=-1, keepdims=True)
-        average = probabilities.mean(axis=1)
-        return average[:, 1:] if self.head.drop_first else average
+        return apply_head(self.head, x)
+
+
+def apply_head(head, x):
+    """An :class:`~mirzoo.models.ensembles.EnsembleHead` in NumPy on `(frames, members, features)`."""
+    logits = per_member_product(x, np.asarray(head.kernel), shared_input=False) + np.asarray(head.bias)
+    if head.activation == "sigmoid":
+        probabilities = 0.5 * (np.tanh(0.5 * logits) + 1.0)
+    else:
+        shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
+        probabilities = shifted / shifted.sum(axis=-1, keepdims=True)
+    average = probabilities.mean(axis=1)
+    return average[:, 1:] if head.drop_first else average
