@@ -338,9 +338,67 @@ def _frame_rows(result, threshold):
     return [(segment.start, segment.end, segment.labels) for segment in segments]
 
 
+def _event_kind(result):
+    """`"downbeats"`, `"beats"` or `"onsets"`: the events a frame model's decoder found, or None."""
+    for kind in ("downbeats", "beats", "onsets"):
+        if getattr(result, kind, None) is not None:
+            return kind
+    return None
+
+
+def _event_rows(result, kind):
+    """`(time,)` per onset or beat, `(time, position in bar)` per beat of a downbeat model, as text."""
+    if kind == "downbeats":
+        return [(f"{time:.2f}", f"{int(position)}") for time, position in result.downbeats]
+    return [(f"{time:.2f}",) for time in getattr(result, kind)]
+
+
+def _tempo_text(result):
+    return "no tempo (fewer than 2 beats)" if math.isnan(result.tempo) else f"{result.tempo:.1f} BPM"
+
+
+def _format_events(path, result, args, first, kind):
+    """Lines for a model with a decoder: its events as a table, CSV, or one per line (`--format events`,
+    the layout madmom and mir_eval read: a time per line, `time<TAB>beat position` for downbeats)."""
+    rows = _event_rows(result, kind)
+    if args.format == "events":
+        header = [f"# {path}"] if len(args.files) > 1 else []
+        return header + ["\t".join(row) for row in rows]
+    if args.format == "csv":
+        columns = "file,time,beat_position" if kind == "downbeats" else "file,time"
+        return ([columns] if first else []) + [",".join((path,) + row) for row in rows]
+    if kind == "onsets":
+        title = f"{path} ({result.duration:.1f} s): {len(rows)} onsets"
+        return [title] + _wrapped_times([row[0] for row in rows])
+    if kind == "beats":
+        title = f"{path} ({result.duration:.1f} s): {len(rows)} beats, {_tempo_text(result)}"
+        return [title] + _wrapped_times([row[0] for row in rows])
+    positions = [int(position) for _, position in result.downbeats]
+    meter = f", {max(positions)} beats per bar" if positions else ""
+    title = (f"{path} ({result.duration:.1f} s): {len(rows)} beats, {positions.count(1)} downbeats{meter}, "
+             f"{_tempo_text(result)}")
+    bars, bar = [], []
+    for time, position in rows:  # one line per bar: its beats' times, the downbeat first
+        if position == "1" and bar:
+            bars.append(bar)
+            bar = []
+        bar.append(time)
+    bars += [bar] if bar else []
+    table = [("bar", "beat times (s)")] + [(str(index), " ".join(times)) for index, times in enumerate(bars, 1)]
+    return [title] + (_table(table, indent="  ") if rows else [])
+
+
+def _wrapped_times(times, per_line=10):
+    """Times in seconds, `per_line` to a line, indented."""
+    return ["  " + " ".join(times[i : i + per_line]) for i in range(0, len(times), per_line)]
+
+
 def _format_result(path, result, args, first):
     """Lines to print for one file in the chosen format (`first`: the first file printed, which gets the CSV header)."""
     frames = hasattr(result, "activations")
+    kind = _event_kind(result) if frames else None
+    if kind is not None and args.format != "json":
+        return _format_events(path, result, args, first, kind)
     if args.format == "json":
         top = result.top(args.top)
         return [json.dumps({"file": path, "top": [[label, score] for label, score in top], **result.to_dict()})]
@@ -370,6 +428,10 @@ def predict_command(args):
     from mirzoo.registry import resolve_preset
 
     preset = resolve_preset(args.name)  # a misspelled name fails here, before Keras is imported
+    if args.format == "events" and not preset.decoder:
+        raise ValueError(f"--format events is for models that decode events (onsets, beats, downbeats); "
+                         f"{preset.name} gives {'frame activations' if preset.task == 'frames' else 'tags'}: "
+                         "use table, json or csv.")
     plots = _output_paths(args.plot, args.files, "--plot")
     from mirzoo.inference import check_hop, predict
 
@@ -378,6 +440,7 @@ def predict_command(args):
     from mirzoo.loading import load
 
     model = load(args.name, weights="default" if args.weights is None else args.weights)
+    _prepare(model, args)
     printed = []
 
     def process(path, progress_within):
@@ -495,12 +558,15 @@ def build_parser():
     predicting = add_command(commands, "predict", help="run a model on audio files",
         description="Tag audio files (taggers: the top labels and their scores) or find segments in them (frame "
                     "models: the sung segments of a voice detector, the pitch classes present over time for "
-                    "chroma).",
+                    "chroma), or events (madmom's onset, beat and downbeat models: onset times, beat times and "
+                    "tempo, beats by bar).",
     )
     predicting.add_argument("name", help="arch, arch.tag or a preset directory (./DIR when it shares a registered name)")
     predicting.add_argument("files", nargs="+", metavar="FILE", help="WAV, FLAC, OGG or MP3 files")
     predicting.add_argument("--top", type=_count, default=5, help="labels to show per file (default 5)")
-    predicting.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    predicting.add_argument("--format", choices=("table", "json", "csv", "events"), default="table",
+                            help="events: onset or beat models' events as MIR tools read them (a time per line; "
+                                 "time and beat position for downbeats)")
     predicting.add_argument("--plot", metavar="PNG", type=_path, help="save the taggram or activations (PNG_<name>.png per file)")
     predicting.add_argument("--threshold", type=_probability, default=0.5,
                             help="frame models: activation at which a label counts as present (default 0.5)")
@@ -596,20 +662,26 @@ def _import_keras(args):
 def _import_keras_quietly():
     """Import Keras (and TensorFlow, its default backend) with what their native code prints to stderr while
     loading held back: TensorFlow 2.21 logs its oneDNN and CPU-feature notices through absl before any
-    logging is configured, which `TF_CPP_MIN_LOG_LEVEL` no longer silences. The held-back text is shown
-    if the import fails; `--verbose` skips this."""
+    logging is configured, which `TF_CPP_MIN_LOG_LEVEL` no longer silences. `--verbose` skips this."""
+    def load_keras():
+        import keras  # noqa: F401
+
+    _quietly(load_keras)
+
+
+def _quietly(action):
+    """Run `action()` with what native code writes to stderr meanwhile held back, shown only if it fails."""
     import tempfile
 
     sys.stderr.flush()
     try:
         saved = os.dup(2)
     except OSError:  # no stderr descriptor to redirect
-        import keras  # noqa: F401
-        return
+        return action()
     with tempfile.TemporaryFile() as held:
         os.dup2(held.fileno(), 2)
         try:
-            import keras  # noqa: F401
+            return action()
         except BaseException:
             os.dup2(saved, 2)
             held.seek(0)
@@ -618,6 +690,17 @@ def _import_keras_quietly():
         finally:
             os.dup2(saved, 2)
             os.close(saved)
+
+
+def _prepare(model, args):
+    """Compile what a model compiles on first use now, quietly unless `--verbose`: the recurrent ensembles'
+    XLA-compiled recurrence, whose first compile logs XLA's start-up lines through absl."""
+    from mirzoo.inference import prepare
+
+    if getattr(args, "verbose", False) or os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0":
+        prepare(model)
+    else:
+        _quietly(lambda: prepare(model))
 
 
 def _silence_stdout():

@@ -396,6 +396,15 @@ def _sequence_parts(model):
         return _runners[model]
 
 
+def prepare(model):
+    """Do now what `predict` would do on its first call with `model` and is independent of the audio: for a
+    recurrent ensemble, build its front-end model and compile its recurrence (a second or two on first use)."""
+    from mirzoo.sequences import is_recurrent_ensemble
+
+    if is_recurrent_ensemble(model):
+        _sequence_parts(model)[1].compile()
+
+
 def _frames(model, preset, blocks):
     """Frames of `model`'s output for the stream, computed in chunks with context (see CHUNK_CONTEXT_SECONDS)."""
     hop = preset.frontend["hop_length"]

@@ -68,13 +68,29 @@ def plot_taggram(result, path, title=""):
     plt.close(figure)
 
 
+def _draw_events(axes, result):
+    """Vertical lines at the decoded events: downbeats solid and dark, other beats and onsets dashed."""
+    downbeats = getattr(result, "downbeats", None)
+    if downbeats is not None:
+        first = downbeats[downbeats[:, 1] == 1, 0]
+        others = downbeats[downbeats[:, 1] != 1, 0]
+        groups = [(first, "downbeats", "black", "-"), (others, "beats", "tab:red", "--")]
+    else:
+        groups = [(getattr(result, kind, None), kind, "tab:red", "--") for kind in ("beats", "onsets")]
+    for times, label, colour, style in groups:
+        if times is not None and len(times):
+            axes.vlines(times, 0.0, 1.0, colors=colour, linestyles=style, linewidth=0.8, alpha=0.7, label=label)
+
+
 def plot_activations(result, path, title=""):
-    """Save a frame model's output over time: a curve per label, or an image for many labels."""
+    """Save a frame model's output over time: a curve per label, or an image for many labels; decoded events
+    (onsets, beats, downbeats) as vertical lines over the curves."""
     plt = _pyplot()
     figure, axes = plt.subplots(figsize=(11, 3.5 if len(result.labels) <= 3 else 4.5), dpi=100)
     if len(result.labels) <= 3:
         for column, label in enumerate(result.labels):
             axes.plot(result.times, result.activations[:, column], label=label, linewidth=1.0)
+        _draw_events(axes, result)
         axes.axhline(0.5, color="grey", linewidth=0.5, linestyle="--")
         axes.set_ylim(-0.02, 1.02)
         axes.set_ylabel("activation")

@@ -94,6 +94,14 @@ class EnsembleRunner:
         self.cell, self.units = first.cell, first.units
         self._recurrence = recurrence_model(self.cell, self.units, jit_compile)
 
+    def compile(self):
+        """Compile the recurrence now, on one block of zeros (the first recording then does not wait for it)."""
+        layer = self.layers[0]
+        _, _, recurrent, peepholes = direction_weights(layer, "forward")
+        projected = np.zeros((1, self.block, 1, layer.members, layer.gates * layer.units), np.float32)
+        state = np.zeros((1, 1, layer.members, layer.state_size), np.float32)
+        self._recurrence.predict_on_batch([projected, state, recurrent, peepholes])
+
     def _blocks(self, frames, from_end):
         """`(start, stop)` of each block, in processing order; the first block in time may be short."""
         if not from_end:
