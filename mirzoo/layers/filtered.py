@@ -150,6 +150,15 @@ class FilteredSpectrogram(AudioLayer):
         """Frames per second: `sample_rate / hop_length`."""
         return self.sample_rate / self.hop_length
 
+    def build(self, input_shape):
+        for layers in self.resolutions:
+            shape = tuple(input_shape)
+            for layer in layers:
+                layer.build(shape if not isinstance(layer, Magnitude) else (shape, shape))
+                shape = layer.compute_output_shape(shape if not isinstance(layer, Magnitude) else (shape, shape))
+                if isinstance(layer, STFT):
+                    shape = shape[0]
+
     def call(self, waveform):
         check_waveform(waveform, "FilteredSpectrogram", self.min_samples)
         if len(waveform.shape) != 2:
