@@ -290,6 +290,9 @@ def _info_lines(preset, has_converted, parameters=None):
         ("front end", f"{frontend.pop('kind', '?')}: {_parameters_text(frontend)}"),
         ("body", _parameters_text(preset.arch_config) or "defaults"),
         ("labels", ", ".join(preset.labels)),
+        *([("decoder", f"{preset.decoder['name']}: "
+                       f"{_parameters_text({k: v for k, v in preset.decoder.items() if k != 'name'})}")]
+          if preset.decoder else []),
         ("weights", weights),
         ("metrics", ", ".join(f"{key} {value:g}" if isinstance(value, float) else f"{key} {value}"
                               for key, value in sorted(preset.metrics.items())) or "none measured"),

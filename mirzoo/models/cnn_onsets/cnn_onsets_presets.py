@@ -16,6 +16,7 @@ PRESETS = (
         paper="J. Schlüter and S. Böck, 'Musical onset detection with convolutional neural networks', MML 2013; "
               "J. Schlüter and S. Böck, 'Improved musical onset detection with convolutional neural networks', "
               "ICASSP 2014",
+        metrics={"synthetic_onset_f_measure": 0.977},
         files="onsets/2013/onsets_cnn.pkl",
         extra="Onsets are picked with madmom's CNNOnsetDetector settings (threshold 0.54, smoothing 0.05 s).",
         decoder=dict(name="onsets", threshold=0.54, smooth=0.05, pre_max=0.01, post_max=0.01, combine=0.03),

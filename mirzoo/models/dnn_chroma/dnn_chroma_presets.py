@@ -50,6 +50,7 @@ PRESETS = (
                       log_base="10"),
         arch_config=dict(context=7, units=256, n_hidden=3, dropout=0.0, input_norm=False, context_padding="zeros"),
         paper=PAPER,
+        metrics={"synthetic_chroma_cosine": 0.964},
         files="chroma/2016/chroma_dnn.pkl",
         clip_seconds=300.0,
         extra="Trained on chord labels of real recordings: it hears the pitch classes of the chord, not every "

@@ -10,6 +10,7 @@ PRESETS = (
         arch_config=dict(members=8, units=25, layers=3),
         paper="S. Böck and M. Schedl, 'Enhanced beat tracking with context-aware neural networks', DAFx 2011 "
               "(madmom's online variant)",
+        metrics={"synthetic_beat_f_measure": 0.972},
         files="beats/2016/beats_lstm_[1-8].pkl",
         extra="Causal: frames end at the current sample as in madmom's online mode (DBNBeatTracker online), so "
               "mirzoo.streaming runs it block by block; offline, beats are decoded with the DBN beat tracker.",
