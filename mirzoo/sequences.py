@@ -97,9 +97,13 @@ class EnsembleRunner:
     def compile(self):
         """Compile the recurrence now, on one block of zeros (the first recording then does not wait for it)."""
         layer = self.layers[0]
-        _, _, recurrent, peepholes = direction_weights(layer, "forward")
-        projected = np.zeros((1, self.block, 1, layer.members, layer.gates * layer.units), np.float32)
-        state = np.zeros((1, 1, layer.members, layer.state_size), np.float32)
+        directions = ["forward", "backward"] if layer.bidirectional else ["forward"]
+        weights = [direction_weights(layer, direction) for direction in directions]
+        recurrent = np.concatenate([w[2] for w in weights], axis=1)
+        peepholes = np.concatenate([w[3] for w in weights], axis=1)
+        streams = layer.members * len(directions)
+        projected = np.zeros((1, self.block, 1, streams, layer.gates * layer.units), np.float32)
+        state = np.zeros((1, 1, streams, layer.state_size), np.float32)
         self._recurrence.predict_on_batch([projected, state, recurrent, peepholes])
 
     def _blocks(self, frames, from_end):
@@ -108,32 +112,43 @@ class EnsembleRunner:
             return [(start, min(frames, start + self.block)) for start in range(0, frames, self.block)]
         return [(max(0, stop - self.block), stop) for stop in range(frames, 0, -self.block)]
 
-    def _direction(self, layer, x, direction):
-        """`(frames, members, units)`: one direction of `layer` on `x` (`(frames, features)` or per member)."""
-        kernel, bias, recurrent, peepholes = direction_weights(layer, direction)
-        frames = x.shape[0]
-        state = np.zeros((1, 1, layer.members, layer.state_size), np.float32)
-        output = np.empty((frames, layer.members, layer.units), np.float32)
-        backward = direction == "backward"
-        for start, stop in self._blocks(frames, backward):
-            projected = per_member_product(x[start:stop], kernel, layer.shared_input) + bias
-            padding = self.block - (stop - start)
-            if backward:  # reversed in time; the padding comes after the block's first frame, where it ends
-                projected = projected[::-1]
-            projected = np.pad(projected, [(0, padding), (0, 0), (0, 0)])[:, None]
-            states = np.asarray(self._recurrence.predict_on_batch(
-                [projected[None].astype(np.float32), state, recurrent, peepholes]))[0]
-            hidden = states[: stop - start, 0, :, : layer.units]
-            output[start:stop] = hidden[::-1] if backward else hidden
-            state = states[stop - start - 1][None]
-        return output
+    def _layer(self, layer, x):
+        """`(frames, members, directions · units)`: `layer` on `x` (`(frames, features)` or per member).
+
+        The forward direction walks the blocks from the start while the backward one walks them from the end,
+        both in the same recurrence call (their streams side by side): a call advances both by a block.
+        """
+        directions = ["forward", "backward"] if layer.bidirectional else ["forward"]
+        weights = [direction_weights(layer, direction) for direction in directions]
+        recurrent = np.concatenate([w[2] for w in weights], axis=1)
+        peepholes = np.concatenate([w[3] for w in weights], axis=1)
+        frames, members = x.shape[0], layer.members
+        state = np.zeros((1, 1, members * len(directions), layer.state_size), np.float32)
+        output = np.empty((frames, members, len(directions), layer.units), np.float32)
+        spans = [self._blocks(frames, from_end=direction == "backward") for direction in directions]
+        for blocks in zip(*spans):
+            projected = []
+            for (kernel, bias, _, _), (start, stop), direction in zip(weights, blocks, directions):
+                part = per_member_product(x[start:stop], kernel, layer.shared_input) + bias
+                if direction == "backward":  # reversed in time; its padding then comes where it ends
+                    part = part[::-1]
+                projected.append(np.pad(part, [(0, self.block - (stop - start)), (0, 0), (0, 0)]))
+            projected = np.concatenate(projected, axis=1)[None, :, None].astype(np.float32)
+            states = np.asarray(self._recurrence.predict_on_batch([projected, state, recurrent, peepholes]))[0]
+            for index, ((start, stop), direction) in enumerate(zip(blocks, directions)):
+                streams = slice(index * members, (index + 1) * members)
+                hidden = states[: stop - start, 0, streams, : layer.units]
+                output[start:stop, :, index] = hidden[::-1] if direction == "backward" else hidden
+            # Each direction's state after its own last real frame (blocks have equal lengths but the last).
+            state = np.concatenate([states[stop - start - 1, :, index * members : (index + 1) * members]
+                                    for index, (start, stop) in enumerate(blocks)], axis=1)[None]
+        return output.reshape(frames, members, len(directions) * layer.units)
 
     def __call__(self, features):
         """Activations `(frames, outputs)` of the network on `features` `(frames, feature_size)` float32."""
         x = np.asarray(features, np.float32)
         for layer in self.layers:
-            directions = ["forward", "backward"] if layer.bidirectional else ["forward"]
-            x = np.concatenate([self._direction(layer, x, direction) for direction in directions], axis=-1)
+            x = self._layer(layer, x)
         return apply_head(self.head, x)
 
 
