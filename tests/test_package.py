@@ -46,6 +46,21 @@ def test_import_mirzoo_loads_neither_keras_nor_tensorflow():
     assert result.returncode == 0 and result.stdout.strip() == "[]", result.stderr[-2000:]
 
 
+def test_decoders_need_only_numpy():
+    """A TF Serving client decodes activations with mirzoo.decoders and nothing but NumPy installed."""
+    blocked = "".join(f"sys.modules[{name!r}] = None; " for name in ("keras", "tensorflow", "scipy", "soundfile",
+                                                                      "soxr", "jax", "torch", "madmom"))
+    result = run_python(
+        f"import sys; {blocked}\n"
+        "import numpy as np\n"
+        "from mirzoo import decoders\n"
+        "activation = np.full(1000, 0.05, np.float32); activation[25::50] = 0.9\n"
+        "beats = decoders.track_beats(activation, 100.0)\n"
+        "print(len(decoders.pick_onsets(activation, 100.0)), round(decoders.estimate_tempo(beats)))\n")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["20", "120"]
+
+
 def test_import_without_tensorflow_names_the_extra():
     result = run_python("import sys; sys.modules['tensorflow'] = None; import mirzoo; mirzoo.load",
                         KERAS_BACKEND="tensorflow")
