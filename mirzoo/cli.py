@@ -443,7 +443,6 @@ def predict_command(args):
     from mirzoo.loading import load
 
     model = load(args.name, weights="default" if args.weights is None else args.weights)
-    _prepare(model, args)
     printed = []
 
     def process(path, progress_within):
@@ -693,17 +692,6 @@ def _quietly(action):
         finally:
             os.dup2(saved, 2)
             os.close(saved)
-
-
-def _prepare(model, args):
-    """Compile what a model compiles on first use now, quietly unless `--verbose`: the recurrent ensembles'
-    XLA-compiled recurrence, whose first compile logs XLA's start-up lines through absl."""
-    from mirzoo.inference import prepare
-
-    if getattr(args, "verbose", False) or os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0":
-        prepare(model)
-    else:
-        _quietly(lambda: prepare(model))
 
 
 def _silence_stdout():

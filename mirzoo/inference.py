@@ -391,18 +391,9 @@ def _sequence_parts(model):
 
             from mirzoo.sequences import EnsembleRunner
 
-            frontend = keras.Model(model.inputs, model.get_layer("frontend").output)
+            frontend = keras.Model(model.inputs[0], model.get_layer("frontend").output)
             _runners[model] = (frontend, EnsembleRunner(model))
         return _runners[model]
-
-
-def prepare(model):
-    """Do now what `predict` would do on its first call with `model` and is independent of the audio: for a
-    recurrent ensemble, build its front-end model and compile its recurrence (a second or two on first use)."""
-    from mirzoo.sequences import is_recurrent_ensemble
-
-    if is_recurrent_ensemble(model):
-        _sequence_parts(model)[1].compile()
 
 
 def _frames(model, preset, blocks):

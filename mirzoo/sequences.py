@@ -7,17 +7,20 @@ hold the multi-resolution STFT (16 kB per frame at 4096 samples) and every layer
 (several kB per frame per layer) for all 360 000 frames. Instead:
 
 1. the front end runs on chunks of audio with context (it is frame-local), giving the features;
-2. each recurrent layer runs one direction at a time over blocks of `block_frames` frames, carrying
-   its state from block to block: forward blocks from the start, backward blocks from the end, so the
-   result equals one pass over the whole sequence; a block's input projections are one NumPy matrix
-   product, and only the recurrence itself runs as a (compiled) Keras function;
-3. the head runs per block, in NumPy.
+2. each recurrent layer runs over blocks of `block_frames` frames, carrying its state from block to block:
+   the forward direction walks the blocks from the start while the backward one walks them from the end,
+   both in the same loop, so the result equals one pass over the whole sequence;
+3. the head runs on the last layer's output.
 
-What stays in memory is the features and two layers' outputs at a time: about 3 kB per frame (1 GB for
-an hour at 100 frames per second) plus a block's working set. Every block has the same shape (the last
-one is padded where the padding cannot reach the kept frames), and the recurrence takes its weights as
-inputs, so a compiling backend compiles one function per cell type and process, whatever the layer,
-direction or recording length.
+The layers' weights are the Keras model's; the arithmetic is NumPy (float32). A recurrence is thousands
+of steps of tiny matrix products, where a framework's per-operation overhead dominates: a NumPy step
+over all 8 members and both directions costs about 15 µs on one core, needs no compilation (the first
+recording is as fast as the next), behaves the same on every Keras backend, and does not slow down when
+other processes share the CPU (a compiled TensorFlow loop spread over threads did, measured 12× in
+`benchmarks/madmom.py`). It equals the Keras layers to float32 rounding (tested).
+
+What stays in memory is the features and two layers' outputs at a time (measured 4.3–4.6 kB per frame,
+about 1.6 GB for an hour at 100 frames per second) plus a block's working set.
 """
 
 import numpy as np
@@ -32,23 +35,44 @@ def is_recurrent_ensemble(model):
     return any(isinstance(layer, RecurrentEnsemble) for layer in model.layers)
 
 
-def recurrence_model(cell, units, jit_compile):
-    """A Keras model `[projected, state, recurrent, peepholes] → states`, each input with a leading axis of 1."""
-    import keras
-    from keras import ops
+def _sigmoid(x):
+    half = np.float32(0.5)
+    return half * np.tanh(half * x) + half  # = 1 / (1 + exp(-x)), without overflowing for large -x
 
-    from mirzoo.models.ensembles import run_recurrence
 
-    class Recurrence(keras.Model):
-        def call(self, inputs):
-            projected, state, recurrent, peepholes = (ops.squeeze(tensor, 0) for tensor in inputs)
-            _, states = run_recurrence(projected, state, recurrent, peepholes if cell == "lstm" else None, cell,
-                                       units)
-            return ops.expand_dims(states, 0)
+def recurrence(projected, state, recurrent, peepholes, cell, units):
+    """NumPy version of :func:`mirzoo.models.ensembles.run_recurrence`, without a batch axis.
 
-    model = Recurrence()
-    model.jit_compile = jit_compile
-    return model
+    Args:
+        projected: float32 `(frames, streams, gates · units)`, each frame's `x W + b` (gates `[i, f, c, o]`).
+        state: `(streams, state_size)` at the start (`[h, c]` for LSTMs).
+        recurrent: `(streams, units, gates · units)`.
+        peepholes: `(streams, 3, units)` (`[p_i, p_f, p_o]`), LSTMs only; else None.
+        cell: `"lstm"` or `"rnn"`.
+        units: units per stream.
+
+    Returns:
+        `(hidden, final_state)`: the hidden state after every frame, `(frames, streams, units)`, and the
+        state after the last frame, `(streams, state_size)`.
+    """
+    frames, streams, _ = projected.shape
+    hidden = np.empty((frames, streams, units), np.float32)
+    h = np.array(state[:, None, :units], np.float32)
+    if cell == "rnn":
+        for t in range(frames):
+            h = np.tanh(projected[t, :, None] + np.matmul(h, recurrent))
+            hidden[t] = h[:, 0]
+        return hidden, h[:, 0].copy()
+    memory = np.array(state[:, units:], np.float32)
+    peep_input_forget = np.concatenate([peepholes[:, 0], peepholes[:, 1]], axis=1)
+    peep_output = peepholes[:, 2]
+    for t in range(frames):
+        gates = projected[t] + np.matmul(h, recurrent)[:, 0]
+        input_forget = _sigmoid(gates[:, : 2 * units] + peep_input_forget * np.concatenate([memory, memory], axis=1))
+        memory = np.tanh(gates[:, 2 * units : 3 * units]) * input_forget[:, :units] + memory * input_forget[:, units:]
+        h = (np.tanh(memory) * _sigmoid(gates[:, 3 * units :] + peep_output * memory))[:, None]
+        hidden[t] = h[:, 0]
+    return hidden, np.concatenate([h[:, 0], memory], axis=1)
 
 
 def per_member_product(x, kernel, shared_input):
@@ -60,13 +84,19 @@ def per_member_product(x, kernel, shared_input):
     return np.matmul(x.transpose(1, 0, 2), kernel).transpose(1, 0, 2)
 
 
-def direction_weights(layer, direction):
-    """NumPy `(kernel, bias, recurrent, peepholes)` of one direction of a RecurrentEnsemble, the last two with a
-    leading axis of 1 as :func:`recurrence_model` takes them (peepholes a dummy for plain RNNs)."""
-    index = 0 if direction == "forward" else 1
-    peepholes = np.asarray(layer.peepholes)[:, index][None] if layer.cell == "lstm" else np.zeros((1, 1), np.float32)
-    return (np.asarray(layer.kernel)[:, index], np.asarray(layer.bias)[:, index],
-            np.asarray(layer.recurrent_kernel)[:, index][None], peepholes)
+class LayerWeights:
+    """A RecurrentEnsemble's weights as NumPy, per direction: `kernel (members, in, gates · units)`, `bias`,
+    `recurrent (members, units, gates · units)` and `peepholes (members, 3, units)` (None for plain RNNs)."""
+
+    def __init__(self, layer, direction):
+        index = 0 if direction == "forward" else 1
+        self.kernel = np.asarray(layer.kernel)[:, index]
+        self.bias = np.asarray(layer.bias)[:, index]
+        self.recurrent = np.asarray(layer.recurrent_kernel)[:, index]
+        self.peepholes = np.asarray(layer.peepholes)[:, index] if layer.cell == "lstm" else None
+
+    def project(self, x, shared_input):
+        return per_member_product(x, self.kernel, shared_input) + self.bias
 
 
 class EnsembleRunner:
@@ -75,39 +105,18 @@ class EnsembleRunner:
     Args:
         model: a model of :func:`~mirzoo.models.ensembles.build_ensemble_network` (layers `frontend`,
             `recurrent_1…`, `head`).
-        block_frames: frames per block.
-        jit_compile: compile the recurrence (XLA on TensorFlow, jit on JAX); the default compiles on
-            TensorFlow and JAX, where it runs about 8 times faster than uncompiled.
+        block_frames: frames per block (bounds the input projections held at once).
     """
 
-    def __init__(self, model, block_frames=BLOCK_FRAMES, jit_compile=None):
-        import keras
-
+    def __init__(self, model, block_frames=BLOCK_FRAMES):
         from mirzoo.models.ensembles import RecurrentEnsemble
 
         self.block = int(block_frames)
-        if jit_compile is None:
-            jit_compile = keras.config.backend() in ("tensorflow", "jax")
         self.layers = [layer for layer in model.layers if isinstance(layer, RecurrentEnsemble)]
         self.head = model.get_layer("head")
-        first = self.layers[0]
-        self.cell, self.units = first.cell, first.units
-        self._recurrence = recurrence_model(self.cell, self.units, jit_compile)
-
-    def compile(self):
-        """Compile the recurrence now, on one block of zeros (the first recording then does not wait for it)."""
-        layer = self.layers[0]
-        directions = ["forward", "backward"] if layer.bidirectional else ["forward"]
-        weights = [direction_weights(layer, direction) for direction in directions]
-        recurrent = np.concatenate([w[2] for w in weights], axis=1)
-        peepholes = np.concatenate([w[3] for w in weights], axis=1)
-        streams = layer.members * len(directions)
-        projected = np.zeros((1, self.block, 1, streams, layer.gates * layer.units), np.float32)
-        state = np.zeros((1, 1, streams, layer.state_size), np.float32)
-        self._recurrence.predict_on_batch([projected, state, recurrent, peepholes])
 
     def _blocks(self, frames, from_end):
-        """`(start, stop)` of each block, in processing order; the first block in time may be short."""
+        """`(start, stop)` of each block, in processing order."""
         if not from_end:
             return [(start, min(frames, start + self.block)) for start in range(0, frames, self.block)]
         return [(max(0, stop - self.block), stop) for stop in range(frames, 0, -self.block)]
@@ -116,32 +125,25 @@ class EnsembleRunner:
         """`(frames, members, directions · units)`: `layer` on `x` (`(frames, features)` or per member).
 
         The forward direction walks the blocks from the start while the backward one walks them from the end,
-        both in the same recurrence call (their streams side by side): a call advances both by a block.
+        side by side in one recurrence (their streams stacked): each step advances both.
         """
         directions = ["forward", "backward"] if layer.bidirectional else ["forward"]
-        weights = [direction_weights(layer, direction) for direction in directions]
-        recurrent = np.concatenate([w[2] for w in weights], axis=1)
-        peepholes = np.concatenate([w[3] for w in weights], axis=1)
+        weights = [LayerWeights(layer, direction) for direction in directions]
+        recurrent = np.concatenate([w.recurrent for w in weights])
+        peepholes = None if layer.cell == "rnn" else np.concatenate([w.peepholes for w in weights])
         frames, members = x.shape[0], layer.members
-        state = np.zeros((1, 1, members * len(directions), layer.state_size), np.float32)
+        state = np.zeros((members * len(directions), layer.state_size), np.float32)
         output = np.empty((frames, members, len(directions), layer.units), np.float32)
         spans = [self._blocks(frames, from_end=direction == "backward") for direction in directions]
-        for blocks in zip(*spans):
-            projected = []
-            for (kernel, bias, _, _), (start, stop), direction in zip(weights, blocks, directions):
-                part = per_member_product(x[start:stop], kernel, layer.shared_input) + bias
-                if direction == "backward":  # reversed in time; its padding then comes where it ends
-                    part = part[::-1]
-                projected.append(np.pad(part, [(0, self.block - (stop - start)), (0, 0), (0, 0)]))
-            projected = np.concatenate(projected, axis=1)[None, :, None].astype(np.float32)
-            states = np.asarray(self._recurrence.predict_on_batch([projected, state, recurrent, peepholes]))[0]
-            for index, ((start, stop), direction) in enumerate(zip(blocks, directions)):
-                streams = slice(index * members, (index + 1) * members)
-                hidden = states[: stop - start, 0, streams, : layer.units]
-                output[start:stop, :, index] = hidden[::-1] if direction == "backward" else hidden
-            # Each direction's state after its own last real frame (blocks have equal lengths but the last).
-            state = np.concatenate([states[stop - start - 1, :, index * members : (index + 1) * members]
-                                    for index, (start, stop) in enumerate(blocks)], axis=1)[None]
+        for blocks in zip(*spans):  # paired blocks have equal lengths: the backward spans mirror the forward ones
+            parts = [w.project(x[start:stop], layer.shared_input) for w, (start, stop) in zip(weights, blocks)]
+            if layer.bidirectional:  # the backward direction reads its block reversed
+                parts[1] = parts[1][::-1]
+            hidden, state = recurrence(np.concatenate(parts, axis=1), state, recurrent, peepholes, layer.cell,
+                                       layer.units)
+            for index, (start, stop) in enumerate(blocks):
+                mine = hidden[:, index * members : (index + 1) * members]
+                output[start:stop, :, index] = mine[::-1] if directions[index] == "backward" else mine
         return output.reshape(frames, members, len(directions) * layer.units)
 
     def __call__(self, features):
@@ -156,7 +158,7 @@ def apply_head(head, x):
     """An :class:`~mirzoo.models.ensembles.EnsembleHead` in NumPy on `(frames, members, features)`."""
     logits = per_member_product(x, np.asarray(head.kernel), shared_input=False) + np.asarray(head.bias)
     if head.activation == "sigmoid":
-        probabilities = 0.5 * (np.tanh(0.5 * logits) + 1.0)
+        probabilities = _sigmoid(logits)
     else:
         shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
         probabilities = shifted / shifted.sum(axis=-1, keepdims=True)

@@ -57,7 +57,7 @@ class BeatStream:
 
     def __init__(self, model=DEFAULT_MODEL, sample_rate=44100, **tracker):
         from mirzoo.models.ensembles import RecurrentEnsemble
-        from mirzoo.sequences import recurrence_model
+        from mirzoo.sequences import LayerWeights
 
         if isinstance(model, str):
             from mirzoo.loading import load
@@ -80,7 +80,7 @@ class BeatStream:
         # the one the positive difference compares with.
         lags = [layers[-1].frames for layers in self.frontend.resolutions if len(layers) == 5]
         self.context = -(-(longest - 1) // self.hop) + max(lags, default=0)
-        self._recurrence = recurrence_model(self.layers[0].cell, self.layers[0].units, jit_compile=False)
+        self._weights = [LayerWeights(layer, "forward") for layer in self.layers]
         decoder = {key: value for key, value in preset.decoder.items() if key in ("min_bpm", "max_bpm")}
         self.tracker = OnlineBeatTracker(preset.frame_rate, **{**decoder, **tracker})
         self.reset()
@@ -91,7 +91,7 @@ class BeatStream:
         self._audio_start = 0  # absolute sample index of self._audio[0]
         self._samples = 0
         self._frames = 0
-        self._states = [np.zeros((1, 1, layer.members, layer.state_size), np.float32) for layer in self.layers]
+        self._states = [np.zeros((layer.members, layer.state_size), np.float32) for layer in self.layers]
         self.tracker.reset()
 
     @property
@@ -123,14 +123,10 @@ class BeatStream:
         return StreamUpdate(times, activations, beats)
 
     def _network(self, features):
-        from mirzoo.sequences import apply_head, direction_weights, per_member_product
+        from mirzoo.sequences import apply_head, recurrence
 
         x = features
-        for index, layer in enumerate(self.layers):
-            kernel, bias, recurrent, peepholes = direction_weights(layer, "forward")
-            projected = (per_member_product(x, kernel, layer.shared_input) + bias)[:, None]
-            states = np.asarray(self._recurrence.predict_on_batch(
-                [projected[None].astype(np.float32), self._states[index], recurrent, peepholes]))[0]
-            self._states[index] = states[-1][None]
-            x = states[:, 0, :, : layer.units]
+        for index, (layer, weights) in enumerate(zip(self.layers, self._weights)):
+            x, self._states[index] = recurrence(weights.project(x, layer.shared_input), self._states[index],
+                                                weights.recurrent, weights.peepholes, layer.cell, layer.units)
         return apply_head(self.head, x)

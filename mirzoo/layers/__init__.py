@@ -16,8 +16,8 @@ from mirzoo.layers.difference import PositiveDifference
 from mirzoo.layers.downmix import Downmix
 from mirzoo.layers.filterbank import ApplyFilterbank
 from mirzoo.layers.filtered import FilteredSpectrogram
-from mirzoo.layers.frontends import LogFrequencySpectrogram, MelSpectrogram
 from mirzoo.layers.frame_padding import PadFrames
+from mirzoo.layers.frontends import LogFrequencySpectrogram, MelSpectrogram
 from mirzoo.layers.magnitude import Magnitude
 from mirzoo.layers.standardize import Standardize
 from mirzoo.layers.stft import STFT

@@ -169,8 +169,9 @@ class FilteredSpectrogram(AudioLayer):
         outputs = []
         for layers in self.resolutions:
             x = waveform
-            if self.origin == "online":  # shift so that centred frame k ends at sample k · hop_length
-                x = ops.pad(x, [(0, 0), (layers[0].n_fft // 2 - 1, 0)])
+            if self.origin == "online":  # shift the centred frames so that frame k ends at sample k · hop
+                size = layers[0].n_fft
+                x = ops.pad(x, [(0, 0), (size - 1 - size // 2, 0)])
             x = layers[1](layers[0](x))
             for layer in layers[2:4]:
                 x = layer(x)

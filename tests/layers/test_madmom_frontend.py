@@ -28,21 +28,11 @@ from mirzoo.layers import FilteredSpectrogram, FrameContext, PadFrames, Positive
 from mirzoo.models.ensembles import EnsembleHead, RecurrentEnsemble
 from mirzoo.models.frontend import build_frontend
 from mirzoo.testing import TestCase
-from mirzoo.testing.madmom import import_madmom
 from mirzoo.testing.signals import rhythmic_test_signal
 
 SAMPLE_RATE = 44100
 HOP = 441
 LN_EPSILON = float(np.spacing(1.0))  # madmom's EPSILON, the onset CNN's floor
-
-
-@pytest.fixture(scope="module")
-def madmom():
-    """The madmom package (through the prebuilt wheel's metadata alias), or a skip when it is not installed."""
-    try:
-        return import_madmom()
-    except ImportError as error:
-        pytest.skip(str(error))
 
 
 @pytest.fixture(scope="module")
@@ -155,9 +145,7 @@ def test_chroma_frame_count_when_the_hop_divides_the_length(madmom, pcm):
 
 @pytest.mark.parametrize("n_fft", [
     2048,
-    pytest.param(1023, marks=pytest.mark.xfail(strict=True, reason=(
-        "bug: origin='online' pads n_fft // 2 - 1 samples, one too few for odd n_fft (madmom's online frame "
-        "[k·hop - n_fft + 1, k·hop] needs n_fft - 1 - n_fft // 2): odd frames sit one sample late"))),
+    1023,
 ])
 def test_online_frames_are_madmoms_window_ending_at_their_own_sample(n_fft):
     """Closed form: with origin="online" frame k is the symmetric Hann window on samples [k·hop - n_fft + 1, k·hop]
