@@ -614,7 +614,7 @@ def custom_matrix_with_one_value_beyond_float32(draw):
     return dict(kind="custom", matrix=matrix.tolist(), position=(row, column))
 
 
-WINDOW_NAMES = sorted(WINDOWS)
+WINDOW_NAMES = sorted(WINDOWS + ("hann_symmetric",))  # the periodic windows drawn above, and madmom's
 MEL_NORMS = ("slaney", None)
 COMPRESSIONS = ("db", "log", "log10", None)
 
@@ -670,7 +670,8 @@ INVALID = {
         one("context", st.integers(max_value=-1) | st.sampled_from([1.0, True, None])),
         lambda kw: f"`context` must be an integer >= 0 (frames). Received: context={kw['context']!r}",
     ),
-    "ApplyFilterbank kind": (filterbank, *bad_choice("kind", ("mel", "log", "chroma", "custom"))),
+    "ApplyFilterbank kind": (filterbank, *bad_choice("kind", ("mel", "log", "chroma", "log_bins", "mel_bins",
+                                                              "custom"))),
     "ApplyFilterbank sample_rate": (
         mel_filterbank,
         # None has its own message: the parameter is missing.

@@ -26,6 +26,12 @@ LAYERS = {
     "MelSpectrogram": (lambda: [mirzoo.layers.MelSpectrogram(16000, 512, hop_length=128, n_mels=40)], WAVEFORM),
     "LogFrequencySpectrogram": (
         lambda: [mirzoo.layers.LogFrequencySpectrogram(16000, 2048, hop_length=512, f_max=4000.0)], WAVEFORM),
+    "FilteredSpectrogram": (lambda: [mirzoo.layers.FilteredSpectrogram(
+        16000, [512, 1024], hop_length=160, bands_per_octave=6, f_max=8000.0, diff_ratio=0.5)], WAVEFORM),
+    "PositiveDifference": (lambda: [mirzoo.layers.PositiveDifference(2)], SPECTROGRAM),
+    "PadFrames": (lambda: [mirzoo.layers.PadFrames(2, 3, "edge")], SPECTROGRAM),
+    "ShiftedLog": (lambda: [mirzoo.layers.ShiftedLog(5.0, 1.0, "10")], SPECTROGRAM),
+    "Standardize": (lambda: [mirzoo.layers.Standardize(1)], SPECTROGRAM),
 }
 
 
