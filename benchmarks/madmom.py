@@ -23,7 +23,7 @@ Measures:
 - end to end, file path in, events out, decoding included. Models and processors are loaded before any timing
   (madmom's processors and decoders constructed once, as its programs do; mirzoo's pickles converted into the
   cache first, the conversion excluded). **cold**: mirzoo's first `predict` in a fresh process (Keras tracing
-  and the XLA compile of the recurrence included; import and `mirzoo.load` reported apart); madmom's first
+  included; import and `mirzoo.load` reported apart); madmom's first
   call in this process (madmom compiles nothing). **warm**: `--repeats` calls after that, in this process,
   interleaved model by model with madmom's so that a change in load hits both; median (min).
   madmom is called stage by stage (its processor's stages before the network, the network, the decoder: the
