@@ -18,7 +18,6 @@ import os
 import keras
 import numpy as np
 import pytest
-import soundfile
 
 import mirzoo
 from mirzoo.converters import musicnn as convert
