@@ -78,8 +78,7 @@ class BeatStream:
         longest = max(self.frontend.n_fft)
         # Frames of context a block's front end recomputes: those reading samples before the kept audio, and
         # the one the positive difference compares with.
-        lags = [layers[-1].frames for layers in self.frontend.resolutions if len(layers) == 5]
-        self.context = -(-(longest - 1) // self.hop) + max(lags, default=0)
+        self.context = -(-(longest - 1) // self.hop) + max(self.frontend.difference_lags, default=0)
         self._weights = [LayerWeights(layer, "forward") for layer in self.layers]
         decoder = {key: value for key, value in preset.decoder.items() if key in ("min_bpm", "max_bpm")}
         self.tracker = OnlineBeatTracker(preset.frame_rate, **{**decoder, **tracker})

@@ -150,14 +150,14 @@ class FilteredSpectrogram(AudioLayer):
         """Frames per second: `sample_rate / hop_length`."""
         return self.sample_rate / self.hop_length
 
+    @property
+    def difference_lags(self):
+        """The positive difference's lag in frames at each frame size (empty without `diff_ratio`)."""
+        return [layers[-1].frames for layers in self.resolutions if isinstance(layers[-1], PositiveDifference)]
+
     def build(self, input_shape):
-        for layers in self.resolutions:
-            shape = tuple(input_shape)
-            for layer in layers:
-                layer.build(shape if not isinstance(layer, Magnitude) else (shape, shape))
-                shape = layer.compute_output_shape(shape if not isinstance(layer, Magnitude) else (shape, shape))
-                if isinstance(layer, STFT):
-                    shape = shape[0]
+        for stft, _, filterbank, *_ in self.resolutions:  # the filterbank is the only sub-layer that builds state
+            filterbank.build(stft.compute_output_shape(input_shape)[0])
 
     def call(self, waveform):
         check_waveform(waveform, "FilteredSpectrogram", self.min_samples)
@@ -172,11 +172,9 @@ class FilteredSpectrogram(AudioLayer):
             if self.origin == "online":  # shift the centred frames so that frame k ends at sample k · hop
                 size = layers[0].n_fft
                 x = ops.pad(x, [(0, 0), (size - 1 - size // 2, 0)])
-            x = layers[1](layers[0](x))
-            for layer in layers[2:4]:
+            for layer in layers:  # STFT → (real, imag) → magnitude → filterbank → log [→ difference]
                 x = layer(x)
-            x = x[:, :frames]
-            outputs.append(x if len(layers) == 4 else layers[4](x))
+            outputs.append(x[:, :frames])  # the difference looks back only: cropping after it changes no frame
         if len(outputs) == 1:
             return outputs[0]
         return ops.concatenate(outputs, axis=-1) if self.stack == "features" else ops.stack(outputs, axis=-1)
