@@ -664,26 +664,20 @@ def _import_keras(args):
 def _import_keras_quietly():
     """Import Keras (and TensorFlow, its default backend) with what their native code prints to stderr while
     loading held back: TensorFlow 2.21 logs its oneDNN and CPU-feature notices through absl before any
-    logging is configured, which `TF_CPP_MIN_LOG_LEVEL` no longer silences. `--verbose` skips this."""
-    def load_keras():
-        import keras  # noqa: F401
-
-    _quietly(load_keras)
-
-
-def _quietly(action):
-    """Run `action()` with what native code writes to stderr meanwhile held back, shown only if it fails."""
+    logging is configured, which `TF_CPP_MIN_LOG_LEVEL` no longer silences. The held-back text is shown
+    if the import fails; `--verbose` skips this."""
     import tempfile
 
     sys.stderr.flush()
     try:
         saved = os.dup(2)
     except OSError:  # no stderr descriptor to redirect
-        return action()
+        import keras  # noqa: F401
+        return
     with tempfile.TemporaryFile() as held:
         os.dup2(held.fileno(), 2)
         try:
-            return action()
+            import keras  # noqa: F401
         except BaseException:
             os.dup2(saved, 2)
             held.seek(0)
