@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from mirzoo.layers.base import AudioLayer
-from mirzoo.layers.checks import check_spectrogram
+from mirzoo.layers.checks import check_positive_int, check_spectrogram
 
 
 @keras.saving.register_keras_serializable(package="mirzoo")
@@ -24,9 +24,7 @@ class PositiveDifference(AudioLayer):
 
     def __init__(self, frames=1, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(frames, bool) or not isinstance(frames, int) or frames < 1:
-            raise ValueError(f"`frames` must be an integer >= 1. Received: frames={frames!r}")
-        self.frames = frames
+        self.frames = check_positive_int("frames", frames)
 
     def call(self, x):
         check_spectrogram(x, "PositiveDifference")

@@ -3,6 +3,7 @@
 import keras
 
 from mirzoo.layers.base import AudioLayer
+from mirzoo.layers.checks import check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="mirzoo")
@@ -21,9 +22,7 @@ class Standardize(AudioLayer):
 
     def __init__(self, rank=1, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(rank, bool) or not isinstance(rank, int) or rank < 1:
-            raise ValueError(f"`rank` must be an integer >= 1. Received: rank={rank!r}")
-        self.rank = rank
+        self.rank = check_positive_int("rank", rank)
 
     def build(self, input_shape):
         shape = tuple(input_shape[-self.rank :])

@@ -11,6 +11,8 @@ slices, nothing is shared or mixed until the head averages their probabilities.
 import keras
 from keras import ops
 
+from mirzoo.layers.checks import check_positive_int
+
 CELLS = ("lstm", "rnn")
 
 
@@ -52,12 +54,6 @@ def run_recurrence(projected, state, recurrent, peepholes, cell, units):
     return ops.scan(step, state, projected)
 
 
-def _check_count(name, value):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"`{name}` must be an integer >= 1. Received: {name}={value!r}")
-    return value
-
-
 @keras.saving.register_keras_serializable(package="mirzoo")
 class RecurrentEnsemble(keras.layers.Layer):
     """One recurrent layer of each of `members` networks, forward (and backward) over time.
@@ -91,8 +87,8 @@ class RecurrentEnsemble(keras.layers.Layer):
 
     def __init__(self, members, units, cell="lstm", bidirectional=True, shared_input=True, **kwargs):
         super().__init__(**kwargs)
-        self.members = _check_count("members", members)
-        self.units = _check_count("units", units)
+        self.members = check_positive_int("members", members)
+        self.units = check_positive_int("units", units)
         if cell not in CELLS:
             raise ValueError(f"`cell` must be one of {CELLS}. Received: cell={cell!r}")
         self.cell = cell
@@ -196,7 +192,7 @@ class EnsembleHead(keras.layers.Layer):
 
     def __init__(self, units, activation="sigmoid", drop_first=False, **kwargs):
         super().__init__(**kwargs)
-        self.units = _check_count("units", units)
+        self.units = check_positive_int("units", units)
         if activation not in ("sigmoid", "softmax"):
             raise ValueError(f"`activation` must be 'sigmoid' or 'softmax'. Received: activation={activation!r}")
         self.activation = activation
