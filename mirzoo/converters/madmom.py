@@ -169,8 +169,14 @@ def _direction_arrays(layer, cell, source, what):
             np.stack([layer[name]["peephole_weights"] for name in PEEPHOLE_GATES])]
 
 
-def _fill_ensemble(filler, networks, sources, cell, bidirectional, head_activation):
-    depth = sum(name.startswith("recurrent_") for name in (layer.name for layer in filler.model.layers))
+def _fill_ensemble(filler, networks, sources):
+    """Member `m` of the networks fills slice `m` of each RecurrentEnsemble and of the head; the cell, the
+    directions and the head's activation the madmom layers must have are read from the Keras model."""
+    from mirzoo.models.ensembles import RecurrentEnsemble
+
+    recurrent = [layer for layer in filler.model.layers if isinstance(layer, RecurrentEnsemble)]
+    depth, cell, bidirectional = len(recurrent), recurrent[0].cell, recurrent[0].bidirectional
+    head_activation = filler.model.get_layer("head").activation
     wrapper = "BidirectionalLayer" if bidirectional else ("RecurrentLayer" if cell == "rnn" else "LSTMLayer")
     per_layer = [[] for _ in range(depth)]
     heads = []
@@ -185,7 +191,7 @@ def _fill_ensemble(filler, networks, sources, cell, bidirectional, head_activati
         heads.append((layers[-1]["weights"], layers[-1]["bias"]))
     for index, members in enumerate(per_layer):
         stacked = [np.stack(parts) for parts in zip(*members)]  # each (members, directions, ...)
-        filler.layer(f"recurrent_{index + 1}", stacked, f"{len(networks)} networks' recurrent layer {index + 1}")
+        filler.layer(recurrent[index].name, stacked, f"{len(networks)} networks' recurrent layer {index + 1}")
     filler.layer("head", [np.stack([w for w, _ in heads]), np.stack([b for _, b in heads])],
                  f"{len(networks)} networks' output layers")
 
@@ -193,10 +199,10 @@ def _fill_ensemble(filler, networks, sources, cell, bidirectional, head_activati
 FILLERS = {
     "dnn_chroma": _fill_chroma,
     "cnn_onsets": _fill_onset_cnn,
-    "brnn_onsets": lambda filler, nets, sources: _fill_ensemble(filler, nets, sources, "rnn", True, "sigmoid"),
-    "blstm_beats": lambda filler, nets, sources: _fill_ensemble(filler, nets, sources, "lstm", True, "sigmoid"),
-    "lstm_beats": lambda filler, nets, sources: _fill_ensemble(filler, nets, sources, "lstm", False, "sigmoid"),
-    "blstm_downbeats": lambda filler, nets, sources: _fill_ensemble(filler, nets, sources, "lstm", True, "softmax"),
+    "brnn_onsets": _fill_ensemble,
+    "blstm_beats": _fill_ensemble,
+    "lstm_beats": _fill_ensemble,
+    "blstm_downbeats": _fill_ensemble,
 }
 
 
