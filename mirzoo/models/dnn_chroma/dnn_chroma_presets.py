@@ -5,6 +5,18 @@ from mirzoo.presets import PresetConfig, WeightsFile
 PAPER = ("F. Korzeniowski and G. Widmer, 'Feature learning for chord recognition: the deep chroma extractor', "
          "ISMIR 2016")
 
+# madmom's deep chroma extractor: 10 frames per second (hop 4410), 24 bands per octave from 65 to 2100 Hz,
+# log10(1 + x), ±7 frames of zero-padded context, three dense layers of 256.
+MADMOM_NETWORK = dict(
+    labels=PITCH_CLASSES,
+    frame_rate=10.0,
+    frontend=dict(kind="filtered", n_fft=8192, hop_length=4410, filterbank="log_bins", bands_per_octave=24,
+                  f_min=65.0, f_max=2100.0, unique_filters=True, log_multiplier=1.0, log_shift=1.0, log_base="10"),
+    arch_config=dict(context=7, units=256, n_hidden=3, dropout=0.0, input_norm=False, context_padding="zeros"),
+    paper=PAPER,
+    clip_seconds=300.0,
+)
+
 PRESETS = (
     PresetConfig(
         name="dnn_chroma.synth",
@@ -41,19 +53,15 @@ PRESETS = (
     ),
     # The authors' network, trained on real recordings with chord labels; not the default tag because its
     # licence is non-commercial (CC BY-NC-SA) and it needs madmom installed to convert.
-    madmom_preset(
-        "dnn_chroma",
-        labels=PITCH_CLASSES,
-        frame_rate=10.0,
-        frontend=dict(kind="filtered", n_fft=8192, hop_length=4410, filterbank="log_bins", bands_per_octave=24,
-                      f_min=65.0, f_max=2100.0, unique_filters=True, log_multiplier=1.0, log_shift=1.0,
-                      log_base="10"),
-        arch_config=dict(context=7, units=256, n_hidden=3, dropout=0.0, input_norm=False, context_padding="zeros"),
-        paper=PAPER,
-        metrics={"synthetic_chroma_cosine": 0.964},
-        files="chroma/2016/chroma_dnn.pkl",
-        clip_seconds=300.0,
-        extra="Trained on chord labels of real recordings: it hears the pitch classes of the chord, not every "
-              "sounding note.",
-    ),
+    madmom_preset("dnn_chroma", **MADMOM_NETWORK, files="chroma/2016/chroma_dnn.pkl",
+                  metrics={"synthetic_chroma_cosine": 0.964},
+                  extra="Trained on chord labels of real recordings: it hears the pitch classes of the chord, not "
+                        "every sounding note."),
+    # The same network with the authors' chord CRF on its chroma (madmom's DeepChromaChordRecognitionProcessor).
+    madmom_preset("dnn_chroma", **{**MADMOM_NETWORK,
+                                   "arch_config": {**MADMOM_NETWORK["arch_config"], "crf_classes": 25}},
+                  tag="madmom_chords", files="chroma/2016/chroma_dnn.pkl and chords/2016/chords_dccrf.pkl",
+                  metrics={}, decoder=dict(name="chords"),
+                  extra="The activations are the deep chroma; the chords (25 classes: 12 major, 12 minor, N) are "
+                        "decoded from them by the authors' CRF, which the model carries as its `crf` layer."),
 )

@@ -1,0 +1,1 @@
+"""cnn_key: its builder (`cnn_key.py`) and its presets (`cnn_key_presets.py`)."""

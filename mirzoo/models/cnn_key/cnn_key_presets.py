@@ -1,0 +1,24 @@
+from mirzoo.models.labels import KEYS
+from mirzoo.models.madmom_ports import madmom_preset
+
+PRESETS = (
+    madmom_preset(
+        "cnn_key",
+        labels=KEYS,
+        frame_rate=None,
+        task="classification",
+        # 5 frames per second (hop 8820), 24 bands per octave from 65 to 2100 Hz (105 bands), log10(1 + x).
+        frontend=dict(kind="filtered", n_fft=8192, hop_length=8820, filterbank="log_bins", bands_per_octave=24,
+                      f_min=65.0, f_max=2100.0, unique_filters=True, log_multiplier=1.0, log_shift=1.0,
+                      log_base="10"),
+        arch_config=dict(filters=(24, 48, 96, 192), first_kernel=5),
+        paper="F. Korzeniowski and G. Widmer, 'Genre-agnostic key classification with convolutional neural "
+              "networks', ISMIR 2018",
+        metrics={},
+        files="key/2018/key_cnn.pkl",
+        clip_seconds=300.0,
+        extra="The whole recording is one input, as in madmom: mirzoo.predict runs the front end in chunks and "
+              "the network once over the whole spectrogram.",
+        decoder=dict(name="key"),
+    ),
+)
