@@ -12,6 +12,9 @@ import os
 import sys
 import textwrap
 
+from mirzoo.formats import lab_lines, note_lines, write_lab, write_midi
+from mirzoo.models.labels import PITCH_CLASSES as PITCH_NAMES
+
 FRONT_ENDS = ("mel", "logfreq")
 # Default frequency range of the log-frequency front end, whose bins start at f_min > 0 (Hz).
 LOGFREQ_RANGE = (30.0, 5500.0)
@@ -342,15 +345,20 @@ def _frame_rows(result, threshold):
 
 
 def _event_kind(result):
-    """`"downbeats"`, `"beats"` or `"onsets"`: the events a frame model's decoder found, or None."""
-    for kind in ("downbeats", "beats", "onsets"):
+    """`"downbeats"`, `"beats"`, `"onsets"`, `"chords"` or `"notes"`: what a frame model's decoder found, or None."""
+    for kind in ("downbeats", "beats", "onsets", "chords", "notes"):
         if getattr(result, kind, None) is not None:
             return kind
     return None
 
 
 def _event_rows(result, kind):
-    """`(time,)` per onset or beat, `(time, position in bar)` per beat of a downbeat model, as text."""
+    """`(time,)` per onset or beat, `(time, position in bar)` per beat of a downbeat model, `(start, end, label)`
+    per chord, `(onset, offset, pitch)` per note, as text."""
+    if kind == "chords":
+        return [(f"{start:.2f}", f"{end:.2f}", label) for start, end, label in result.chords]
+    if kind == "notes":
+        return [(f"{onset:.3f}", f"{offset:.3f}", f"{int(pitch)}") for onset, offset, pitch in result.notes]
     if kind == "downbeats":
         return [(f"{time:.2f}", f"{int(position)}") for time, position in result.downbeats]
     return [(f"{time:.2f}",) for time in getattr(result, kind)]
@@ -366,10 +374,24 @@ def _format_events(path, result, args, first, kind):
     rows = _event_rows(result, kind)
     if args.format == "events":
         header = [f"# {path}"] if len(args.files) > 1 else []
+        if kind == "chords":
+            return header + lab_lines(result.chords)
+        if kind == "notes":
+            return header + note_lines(result.notes)
         return header + ["\t".join(row) for row in rows]
     if args.format == "csv":
-        columns = "file,time,beat_position" if kind == "downbeats" else "file,time"
+        columns = {"downbeats": "file,time,beat_position", "chords": "file,start,end,chord",
+                   "notes": "file,onset,offset,pitch"}.get(kind, "file,time")
         return ([columns] if first else []) + [",".join((path,) + row) for row in rows]
+    if kind == "chords":
+        title = f"{path} ({result.duration:.1f} s): {len(rows)} chord segments"
+        return [title] + _table([("start", "end", "chord")] + rows, indent="  ")
+    if kind == "notes":
+        title = f"{path} ({result.duration:.1f} s): {len(rows)} notes"
+        table = [("onset", "offset", "pitch", "note")] + [
+            (onset, offset, pitch, PITCH_NAMES[int(pitch) % 12] + str(int(pitch) // 12 - 1))
+            for onset, offset, pitch in rows]
+        return [title] + (_table(table, indent="  ") if rows else [])
     if kind == "onsets":
         title = f"{path} ({result.duration:.1f} s): {len(rows)} onsets"
         return [title] + _wrapped_times([row[0] for row in rows])
@@ -405,6 +427,10 @@ def _format_result(path, result, args, first):
     if args.format == "json":
         top = result.top(args.top)
         return [json.dumps({"file": path, "top": [[label, score] for label, score in top], **result.to_dict()})]
+    if hasattr(result, "probabilities") and args.format == "table":  # a classifier: its label, then the runners-up
+        found = f"key {result.key}" if result.key is not None else result.label
+        table = [("label", "probability")] + [(label, f"{score:.3f}") for label, score in result.top(args.top)]
+        return [f"{path} ({result.duration:.1f} s): {found} ({result.probability:.3f})"] + _table(table, indent="  ")
     if frames:
         rows = _frame_rows(result, args.threshold)
         if args.format == "csv":
@@ -426,16 +452,30 @@ def _format_result(path, result, args, first):
     return [f"{path} ({result.duration:.1f} s)"] + _table(table, indent="  ")
 
 
+def _presets_decoding(name):
+    from mirzoo.registry import get_preset, list_models
+
+    return [preset for preset in list_models() if get_preset(preset).decoder.get("name") == name]
+
+
 def predict_command(args):
     """Run a model on each file; one clear stderr line per bad file, the rest still processed."""
     from mirzoo.registry import resolve_preset
 
     preset = resolve_preset(args.name)  # a misspelled name fails here, before Keras is imported
-    if args.format == "events" and not preset.decoder:
-        raise ValueError(f"--format events is for models that decode events (onsets, beats, downbeats); "
-                         f"{preset.name} gives {'frame activations' if preset.task == 'frames' else 'tags'}: "
-                         "use table, json or csv.")
+    if args.format == "events" and (preset.task != "frames" or not preset.decoder):
+        gives = {"frames": "frame activations", "tagging": "tags", "classification": "one label per recording"}
+        raise ValueError(f"--format events is for models that decode events (onsets, beats, downbeats, chords, "
+                         f"notes); {preset.name} gives {gives[preset.task]}: use table, json or csv.")
+    decoder = preset.decoder.get("name")
+    for option, value, needed in (("--lab", args.lab, "chords"), ("--midi", args.midi, "notes")):
+        if value is not None and decoder != needed:
+            raise ValueError(f"{option} writes {needed}; {preset.name} decodes "
+                             f"{decoder or 'nothing'}. Models that decode {needed}: "
+                             f"{', '.join(_presets_decoding(needed))}.")
     plots = _output_paths(args.plot, args.files, "--plot")
+    labs = _output_paths(args.lab, args.files, "--lab")
+    midis = _output_paths(args.midi, args.files, "--midi")
     from mirzoo.inference import check_hop, predict
 
     check_hop(preset, args.hop)
@@ -450,10 +490,18 @@ def predict_command(args):
         lines = _format_result(path, result, args, first=not printed)
         printed.append(path)
 
-        def plot():
-            from mirzoo.plotting import plot_activations, plot_taggram
+        if args.lab:
+            write_lab(labs[path], result.chords)
+        if args.midi:
+            write_midi(midis[path], result.notes)
 
-            draw = plot_taggram if model.preset.task == "tagging" else plot_activations
+        def plot():
+            from mirzoo.plotting import plot_activations, plot_classification, plot_piano_roll, plot_taggram
+
+            draw = {"tagging": plot_taggram, "classification": plot_classification}.get(model.preset.task,
+                                                                                      plot_activations)
+            if getattr(result, "notes", None) is not None:
+                draw = plot_piano_roll
             draw(result, plots[path], title=f"{model.preset.name}: {os.path.basename(path)}")
 
         return lines, plot if args.plot else None
@@ -561,14 +609,16 @@ def build_parser():
         description="Tag audio files (taggers: the top labels and their scores) or find segments in them (frame "
                     "models: the sung segments of a voice detector, the pitch classes present over time for "
                     "chroma), or events (madmom's onset, beat and downbeat models: onset times, beat times and "
-                    "tempo, beats by bar).",
+                    "tempo, beats by bar; its chord models: chord segments; its piano transcriber: notes), or the "
+                    "key of a recording (madmom's key CNN).",
     )
     predicting.add_argument("name", help="arch, arch.tag or a preset directory (./DIR when it shares a registered name)")
     predicting.add_argument("files", nargs="+", metavar="FILE", help="WAV, FLAC, OGG or MP3 files")
     predicting.add_argument("--top", type=_count, default=5, help="labels to show per file (default 5)")
     predicting.add_argument("--format", choices=("table", "json", "csv", "events"), default="table",
-                            help="events: onset or beat models' events as MIR tools read them (a time per line; "
-                                 "time and beat position for downbeats)")
+                            help="events: decoded events as MIR tools read them (a time per line; time and beat "
+                                 "position for downbeats; MIREX .lab lines for chords; onset, offset, pitch for "
+                                 "notes)")
     predicting.add_argument("--plot", metavar="PNG", type=_path, help="save the taggram or activations (PNG_<name>.png per file)")
     predicting.add_argument("--threshold", type=_probability, default=0.5,
                             help="frame models: activation at which a label counts as present (default 0.5)")
@@ -576,6 +626,10 @@ def build_parser():
                             help="taggers: seconds between windows (not for musicnn's fixed patches)")
     predicting.add_argument("--weights", metavar="PATH", type=_path,
                             help="a .weights.h5 file or preset directory to use")
+    predicting.add_argument("--lab", metavar="LAB", type=_path,
+                            help="chord models: write the chords as a MIREX .lab file (LAB_<name>.lab per file)")
+    predicting.add_argument("--midi", metavar="MID", type=_path,
+                            help="piano transcription: write the notes as a MIDI file (MID_<name>.mid per file)")
     predicting.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
     predicting.set_defaults(handler=predict_command)
 

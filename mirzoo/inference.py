@@ -13,7 +13,10 @@ frames read, so the chunked taggram equals the whole-file one.
 Recurrent ensembles (madmom's onset, beat and downbeat networks) need the whole
 recording: their front end runs on chunks, their network over the whole feature
 sequence in bounded memory (:mod:`mirzoo.sequences`). A frame model whose preset
-names a decoder also gets its events (onsets, beats, downbeats, tempo).
+names a decoder also gets its events (onsets, beats, downbeats, tempo, chords, notes).
+
+Classifiers (madmom's key CNN) see the whole recording as one input, as the original
+does: the front end runs on chunks and the network once on the whole spectrogram.
 """
 
 import dataclasses
@@ -55,6 +58,9 @@ def check_hop(preset, hop_seconds):
             f"{preset.name} scores non-overlapping {preset.clip_seconds:g} s patches of the whole recording, as "
             f"the original does; it takes no hop (received {hop_seconds} s)."
         )
+    if preset.task == "classification":
+        raise ValueError(f"{preset.name} classifies the whole recording at once; it takes no hop (received "
+                         f"{hop_seconds} s).")
     if preset.task != "tagging":
         raise ValueError(
             f"{preset.name} scores every frame ({preset.frame_rate:g} per second); a window hop applies to "
@@ -132,6 +138,9 @@ class FramesResult:
             being the downbeat (the bar-tracking DBN, 3/4 or 4/4); else None.
         tempo: beat and downbeat models: beats per minute from the median beat interval (NaN with fewer
             than 2 beats); else None.
+        chords: chord models: list of :class:`mirzoo.decoders.Chord` `(start, end, label)` in seconds, labels in
+            the major/minor vocabulary (`"A:min"`, `"F:maj"`, `"N"`), covering the recording; else None.
+        notes: piano transcription: `(notes, 3)` rows `[onset seconds, offset seconds, MIDI pitch]`; else None.
     """
 
     labels: tuple
@@ -143,6 +152,8 @@ class FramesResult:
     beats: np.ndarray | None = None
     downbeats: np.ndarray | None = None
     tempo: float | None = None
+    chords: list | None = None
+    notes: np.ndarray | None = None
 
     @property
     def scores(self):
@@ -172,11 +183,13 @@ class FramesResult:
     def events(self):
         """The decoded events that are present, JSON-ready: `{"onsets": [...], "beats": [...], ...}`."""
         events = {}
-        for name in ("onsets", "beats", "downbeats"):
+        for name in ("onsets", "beats", "downbeats", "notes"):
             if getattr(self, name) is not None:
                 events[name] = getattr(self, name).tolist()
         if self.tempo is not None:
             events["tempo"] = None if math.isnan(self.tempo) else self.tempo
+        if self.chords is not None:
+            events["chords"] = [[chord.start, chord.end, chord.label] for chord in self.chords]
         return events
 
     def to_dict(self):
@@ -188,6 +201,55 @@ class FramesResult:
             "mean_activation": {label: float(score) for label, score in zip(self.labels, self.scores)},
             "times": self.times.tolist(),
             "activations": self.activations.tolist(),
+        }
+
+
+@dataclasses.dataclass
+class ClassificationResult:
+    """One probability distribution over a classifier's labels for a whole recording.
+
+    Attributes:
+        labels: label names, in probability order.
+        probabilities: `(n_labels,)`, summing to 1.
+        duration: length of the recording in seconds.
+        key: key models: the most probable key in madmom's spelling (`"A minor"`, `"Bb major"`); else None.
+    """
+
+    labels: tuple
+    probabilities: np.ndarray
+    duration: float
+    key: str | None = None
+
+    @property
+    def scores(self):
+        """`(n_labels,)`: the probabilities (the name every result's scores go by)."""
+        return self.probabilities
+
+    @property
+    def label(self):
+        """The most probable label (the first of equals)."""
+        return self.labels[int(np.argmax(self.probabilities))]
+
+    @property
+    def probability(self):
+        """The probability of :attr:`label`."""
+        return float(np.max(self.probabilities))
+
+    def top(self, k=5):
+        """The `k` most probable `(label, probability)` pairs, best first; ties keep label order."""
+        return _top(self.labels, self.probabilities, k)
+
+    def events(self):
+        """The decoded result, JSON-ready: `{"key": ..., "key_probability": ...}` for key models."""
+        return {} if self.key is None else {"key": self.key, "key_probability": self.probability}
+
+    def to_dict(self):
+        return {
+            "duration": self.duration,
+            **self.events(),
+            "label": self.label,
+            "probability": self.probability,
+            "probabilities": {label: float(p) for label, p in zip(self.labels, self.probabilities)},
         }
 
 
@@ -363,12 +425,19 @@ def frame_count(preset, samples):
     return 1 + samples // hop
 
 
-def _events(preset, activations):
-    """The keyword arguments of `FramesResult` that `preset.decoder` decodes from `activations`."""
+def _events(model, preset, activations):
+    """The keyword arguments of `FramesResult` that `preset.decoder` decodes from `model`'s `activations`."""
     parameters = dict(preset.decoder)
     name = parameters.pop("name", None)
     if name is None:
         return {}
+    if name == "chords":
+        crf = model.get_layer("crf").parameters()
+        return {"chords": decoders.decode_chords(activations, crf, preset.frame_rate, **parameters)}
+    if name == "notes":
+        keys = activations.shape[1] // 3  # [notes | onsets | offsets] → madmom's (frames, keys, 3)
+        per_key = activations.reshape(len(activations), 3, keys).transpose(0, 2, 1)
+        return {"notes": decoders.track_notes(per_key, preset.frame_rate, **parameters)}
     if name == "onsets":
         return {"onsets": decoders.pick_onsets(activations[:, 0], preset.frame_rate, **parameters)}
     if name == "beats":
@@ -434,14 +503,62 @@ def _frames_result(model, preset, blocks):
         activations = runner(features)
     else:
         activations, total = _frames(model, preset, blocks)
+    return frames_result(model, preset, activations, total)
+
+
+def frames_result(model, preset, activations, total):
+    """The :class:`FramesResult` of a frame model's `(frames, n_labels)` activations for `total` samples, with
+    the events its preset's decoder finds."""
     return FramesResult(
         labels=preset.labels,
         activations=activations,
         times=np.arange(len(activations)) / preset.frame_rate,
         frame_rate=preset.frame_rate,
         duration=total / preset.sample_rate,
-        **_events(preset, activations),
+        **_events(model, preset, activations),
     )
+
+
+_bodies = weakref.WeakKeyDictionary()
+
+
+def front_end_and_network(model):
+    """`(front-end model, network model, fewest frames)`: `model` split at its front end's output, made once per
+    model (a whole-recording classifier's network, or one whose front end another model shares); the network's
+    max-pools need at least the product of their sizes over time."""
+    with _runners_guard:
+        if model not in _bodies:
+            import keras
+
+            frontend = model.get_layer("frontend")
+            network = keras.Model(frontend.output, model.outputs[0])
+            fewest = math.prod(layer.pool_size[0] for layer in network.layers
+                               if isinstance(layer, keras.layers.MaxPooling2D))
+            _bodies[model] = (keras.Model(model.inputs[0], frontend.output), network, fewest)
+        return _bodies[model]
+
+
+def _classify(model, preset, blocks):
+    """The whole recording's distribution: the front end in chunks, then the network once on all frames."""
+    features, total = _frames(front_end_and_network(model)[0], preset, blocks)
+    return classify_features(model, preset, features, total)
+
+
+def classify_features(model, preset, features, total):
+    """The :class:`ClassificationResult` of a whole-recording classifier for its front end's `(frames, ...)`
+    features of a recording of `total` samples (the network runs once, on all frames)."""
+    _, network, fewest = front_end_and_network(model)
+    if len(features) < fewest:
+        hop = preset.frontend["hop_length"]
+        raise AudioError(f"{preset.name} needs more than {(fewest - 1) * hop / preset.sample_rate:.2f} s of audio "
+                         f"({fewest} frames) for its pooling; the recording has {total / preset.sample_rate:.2f} s, "
+                         f"{len(features)} frames.")
+    probabilities = np.asarray(_call(network, features[None].astype(np.float32)))[0]
+    key = None
+    if preset.decoder.get("name") == "key":
+        key = preset.labels[int(np.argmax(probabilities))]
+    return ClassificationResult(labels=preset.labels, probabilities=probabilities,
+                                duration=total / preset.sample_rate, key=key)
 
 
 def predict(model, audio, sample_rate=None, hop_seconds=None, batch_size=None, on_progress=None):
@@ -467,7 +584,9 @@ def predict(model, audio, sample_rate=None, hop_seconds=None, batch_size=None, o
     Returns:
         :class:`TaggingResult` for taggers (scores per label, taggram per window),
         :class:`FramesResult` for frame models (activations per frame, times, and the events of a
-        preset with a decoder: onsets, beats, downbeats, tempo).
+        preset with a decoder: onsets, beats, downbeats, tempo, chords, notes),
+        :class:`ClassificationResult` for classifiers (one distribution for the whole recording; the key
+        of a key model).
         Audio shorter than a tagger window is zero-padded to one window; audio
         longer than a whole number of windows gets a last window aligned to its end.
         Patch taggers score the patches of the whole file exactly as musicnn does
@@ -496,4 +615,6 @@ def predict(model, audio, sample_rate=None, hop_seconds=None, batch_size=None, o
         return _patch_tag(model, preset, blocks, batch_size)
     if preset.task == "tagging":
         return _tag(model, preset, blocks, hop_seconds, batch_size)
+    if preset.task == "classification":
+        return _classify(model, preset, blocks)
     return _frames_result(model, preset, blocks)

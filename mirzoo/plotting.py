@@ -98,11 +98,65 @@ def plot_activations(result, path, title=""):
     else:
         image = axes.imshow(
             result.activations.T, origin="lower", aspect="auto", interpolation="nearest", cmap="Blues",
-            vmin=0.0, vmax=1.0, extent=(0.0, len(result.times) / result.frame_rate, -0.5, len(result.labels) - 0.5),
+            vmin=0.0, vmax=max(1.0, float(result.activations.max())), extent=(0.0, len(result.times) / result.frame_rate, -0.5, len(result.labels) - 0.5),
         )
-        axes.set_yticks(range(len(result.labels)), result.labels)
+        if len(result.labels) <= 24:
+            axes.set_yticks(range(len(result.labels)), result.labels)
         figure.colorbar(image, ax=axes, label="activation")
+        _draw_chords(axes, result)
     axes.set_xlabel("time (s)")
+    axes.set_title(title)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def _draw_chords(axes, result):
+    """A chord model's segments: their labels along the top, a line at each change."""
+    chords = getattr(result, "chords", None)
+    if not chords:
+        return
+    top = axes.get_ylim()[1]
+    for start, end, label in chords:
+        axes.axvline(start, color="black", linewidth=0.6, alpha=0.6)
+        axes.text((start + end) / 2, top, label, ha="center", va="bottom", fontsize=7, rotation=90)
+
+
+def plot_piano_roll(result, path, title=""):
+    """Save a piano transcriber's note activations (keys × time) with its decoded notes outlined."""
+    from matplotlib.patches import Rectangle
+
+    plt = _pyplot()
+    keys = len(result.labels) // 3
+    figure, axes = plt.subplots(figsize=(11, 5), dpi=100)
+    lowest = 21  # A0
+    image = axes.imshow(
+        result.activations[:, :keys].T, origin="lower", aspect="auto", interpolation="nearest", cmap="Greys",
+        vmin=0.0, vmax=1.0, extent=(0.0, len(result.times) / result.frame_rate, lowest - 0.5, lowest + keys - 0.5),
+    )
+    for onset, offset, pitch in result.notes:
+        axes.add_patch(Rectangle((onset, pitch - 0.5), offset - onset, 1.0, fill=False, edgecolor="tab:red",
+                                 linewidth=0.8))
+    axes.set_xlabel("time (s)")
+    axes.set_ylabel("MIDI pitch")
+    axes.set_title(title or f"{len(result.notes)} notes")
+    figure.colorbar(image, ax=axes, label="note activation")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def plot_classification(result, path, title=""):
+    """Save a classifier's distribution over its labels (a key model's 24 keys) as bars, the best marked."""
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=(8, 0.25 * len(result.labels) + 1.2), dpi=100)
+    best = int(result.probabilities.argmax())
+    colours = ["tab:red" if index == best else "tab:blue" for index in range(len(result.labels))]
+    axes.barh(range(len(result.labels)), result.probabilities, color=colours)
+    axes.set_yticks(range(len(result.labels)), result.labels)
+    axes.invert_yaxis()
+    axes.set_xlim(0.0, 1.0)
+    axes.set_xlabel("probability")
     axes.set_title(title)
     figure.tight_layout()
     figure.savefig(path)

@@ -15,7 +15,8 @@ class TestEveryPreset(TestCase):
     def test_forward_on_two_lengths(self, name):
         model = mirzoo.build(name)
         preset = model.preset
-        for seconds in (1.3, 4.1):
+        # madmom's key CNN pools 8 of its 5-per-second frames into one: it needs more than 1.4 s.
+        for seconds in (1.3, 4.1) if preset.task != "classification" else (2.1, 4.1):
             audio = np.stack([harmonic_test_signal(preset.sample_rate, seconds, seed=s) for s in (0, 1)])
             samples = audio.shape[1]
             scores = model.predict(audio, verbose=0)
@@ -25,12 +26,16 @@ class TestEveryPreset(TestCase):
                 assert scores["embedding"].shape[:2] == (2, patches)
                 scores = scores["taggram"]
                 assert scores.shape == (2, patches, len(preset.labels))
-            elif preset.task == "tagging":
+            elif preset.task in ("tagging", "classification"):
                 assert scores.shape == (2, len(preset.labels))
             else:
                 assert scores.shape == (2, frame_count(preset, samples), len(preset.labels))
-            assert np.all((scores >= 0) & (scores <= 1))
-        assert model.get_layer("head").output.shape[-1] == len(preset.labels)
+            if preset.decoder.get("name") == "chords":  # a chord CRF's features: ReLU outputs or chroma
+                assert np.all(scores >= 0)
+            else:
+                assert np.all((scores >= 0) & (scores <= 1))
+            if preset.task == "classification":
+                np.testing.assert_allclose(scores.sum(axis=1), 1.0, rtol=1e-5)
 
     def test_one_fit_step_changes_the_weights(self, name):
         model = mirzoo.build(name)
@@ -44,11 +49,15 @@ class TestEveryPreset(TestCase):
             targets = {"taggram": targets}
         loss = {"taggram": "binary_crossentropy"} if taggram else "binary_crossentropy"
         model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=loss)
-        before = [w.copy() for w in model.get_layer("head").get_weights()]
+        # The head's weights, or the heads' before it where the head only joins them (the piano CNN's).
+        head = model.get_layer("head")
+        weights = head.trainable_weights or [w for layer in model.layers if layer.name.endswith("_dense")
+                                             for w in layer.trainable_weights]
+        before = [keras.ops.convert_to_numpy(w) for w in weights]
         history = model.fit(audio, targets, batch_size=2, epochs=1, verbose=0)
         assert np.isfinite(history.history["loss"][0])
-        after = model.get_layer("head").get_weights()
-        assert any(not np.allclose(b, a) for b, a in zip(before, after))
+        after = [keras.ops.convert_to_numpy(w) for w in weights]
+        assert before and any(not np.allclose(b, a) for b, a in zip(before, after))
 
     def test_config_and_keras_round_trips(self, name):
         model = mirzoo.build(name)
