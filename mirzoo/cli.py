@@ -509,6 +509,98 @@ def predict_command(args):
     return _for_each_file(args.files, args.progress, process)
 
 
+def _analysis_lines(path, analysis, args, first):
+    """Lines for one analysed file: a summary, one JSON object, or one CSV row (the catalogue layout)."""
+    data = analysis.to_dict()
+    if args.format == "json":
+        return [json.dumps({"file": path, **data})]
+    tempo = "" if analysis.tempo is None or math.isnan(analysis.tempo) else f"{analysis.tempo:.1f}"
+    meter = ""
+    if analysis.downbeats is not None and len(analysis.downbeats):
+        meter = str(int(analysis.downbeats[:, 1].max()))
+    tags = ";".join(label for label, _ in analysis.tags or ())
+    if args.format == "csv":
+        def cell(value):
+            text = "" if value is None else str(value)
+            return f'"{text}"' if "," in text or '"' in text else text
+
+        header = "file,duration,key,key_probability,tempo,beats_per_bar,beats,onsets,chords,top_tags"
+        counts = [len(x) if x is not None else "" for x in (analysis.beats, analysis.onsets, analysis.chords)]
+        probability = "" if analysis.key_probability is None else f"{analysis.key_probability:.3f}"
+        row = [path, f"{analysis.duration:.2f}", analysis.key, probability, tempo, meter, *counts, tags]
+        return ([header] if first else []) + [",".join(cell(value) for value in row)]
+    lines = [f"{path} ({analysis.duration:.1f} s)"]
+    if analysis.key is not None:
+        lines.append(f"  key     {analysis.key} ({analysis.key_probability:.2f})")
+    if analysis.beats is not None:
+        bars = f", {int((analysis.downbeats[:, 1] == 1).sum())} bars of {meter}" if meter else ""
+        lines.append(f"  tempo   {tempo or 'none'} BPM, {len(analysis.beats)} beats{bars}")
+    if analysis.chords is not None:
+        shown = " ".join(label for _, _, label in analysis.chords[:12])
+        more = f" … ({len(analysis.chords)} segments)" if len(analysis.chords) > 12 else ""
+        lines.append(f"  chords  {shown}{more}")
+    if analysis.onsets is not None:
+        lines.append(f"  onsets  {len(analysis.onsets)}")
+    if analysis.notes is not None:
+        lines.append(f"  notes   {len(analysis.notes)}")
+    if analysis.tags is not None:
+        lines.append("  tags    " + ", ".join(f"{label} {score:.2f}" for label, score in analysis.tags))
+    return lines
+
+
+def _write_analysis_files(folder, path, analysis):
+    """The usual files for one track in `folder`: `<stem>.json`, `.lab` (chords), `.beats` (time, beat position),
+    `.onsets`, `.mid` (notes), each only when its task ran."""
+    stem = os.path.join(folder, os.path.splitext(os.path.basename(path))[0])
+    with open(f"{stem}.json", "w", encoding="utf-8") as handle:
+        json.dump({"file": path, **analysis.to_dict()}, handle, indent=1)
+        handle.write("\n")
+    if analysis.chords is not None:
+        write_lab(f"{stem}.lab", analysis.chords)
+    if analysis.downbeats is not None:
+        with open(f"{stem}.beats", "w", encoding="utf-8") as handle:
+            handle.writelines(f"{time:.6f}\t{int(position)}\n" for time, position in analysis.downbeats)
+    if analysis.onsets is not None:
+        with open(f"{stem}.onsets", "w", encoding="utf-8") as handle:
+            handle.writelines(f"{time:.6f}\n" for time in analysis.onsets)
+    if analysis.notes is not None:
+        write_midi(f"{stem}.mid", analysis.notes)
+
+
+def analyze_command(args):
+    """Analyse each file in one pass: key, tempo, beats, downbeats, chords, onsets, tags (notes on request)."""
+    from mirzoo.analysis import MODELS
+
+    tasks = tuple(args.tasks.split(",")) if args.tasks else None
+    models = {}
+    for choice in args.model or ():
+        task, _, name = choice.partition("=")
+        if task not in MODELS or not name:
+            raise ValueError(f"--model takes TASK=PRESET with TASK one of {', '.join(MODELS)}; received {choice!r}.")
+        models[task] = name
+    if args.out is not None and not os.path.isdir(args.out):
+        raise ValueError(f"--out {args.out}: not a folder; create it first.")
+    stems = {}
+    for path in args.files:
+        stem = os.path.splitext(os.path.basename(path))[0]
+        if args.out is not None and stems.setdefault(stem, path) != path:
+            raise ValueError(f"{stems[stem]} and {path} would both write {stem}.* in {args.out}; rename one.")
+    _import_keras(args)
+    from mirzoo.analysis import DEFAULT_TASKS, Analyzer
+
+    analyzer = Analyzer(tasks or DEFAULT_TASKS, models)
+    printed = []
+
+    def process(path, progress_within):
+        duration = _audio_seconds(path)
+        analysis = analyzer(path, on_progress=lambda fraction: progress_within(fraction * duration))
+        lines = _analysis_lines(path, analysis, args, first=not printed)
+        printed.append(path)
+        return lines, (lambda: _write_analysis_files(args.out, path, analysis)) if args.out else None
+
+    return _for_each_file(args.files, args.progress, process)
+
+
 def train_command(args):
     """Train a model on manifests; prints the final metrics as JSON."""
     from mirzoo.registry import resolve_preset
@@ -633,6 +725,24 @@ def build_parser():
     predicting.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
     predicting.set_defaults(handler=predict_command)
 
+    analysing = add_command(commands, "analyze", help="key, tempo, beats, chords, onsets and tags of audio files",
+        description="One pass per file: decode once, run the analysis models (madmom's key, downbeat, chord and "
+                    "onset networks, musicnn's tagger; madmom's piano transcriber with --tasks notes), and print a "
+                    "summary, one JSON object per file, or one CSV row per file (a catalogue). --out DIR also "
+                    "writes <name>.json, .lab, .beats, .onsets (and .mid) per file.",
+    )
+    analysing.add_argument("files", nargs="+", metavar="FILE", help="WAV, FLAC, OGG or MP3 files")
+    analysing.add_argument("--tasks", metavar="LIST",
+                           help="comma-separated, from key, beats, chords, onsets, tags, notes "
+                                "(default: key,beats,chords,onsets,tags)")
+    analysing.add_argument("--model", action="append", metavar="TASK=PRESET",
+                           help="answer TASK with another preset, e.g. chords=cnn_chords.madmom (repeatable)")
+    analysing.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                           help="json: one object per file (schema: docs/analysis.md); csv: one row per file")
+    analysing.add_argument("--out", metavar="DIR", type=_path, help="also write each file's results into DIR")
+    analysing.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
+    analysing.set_defaults(handler=analyze_command)
+
     training = add_command(commands, "train", help="train a model on a manifest",
         description="Train an architecture on a manifest (CSV or JSONL); resumable: rerun with the same --out.",
     )
@@ -713,6 +823,10 @@ def _import_keras(args):
     if getattr(args, "verbose", False) or os.environ.get("TF_CPP_MIN_LOG_LEVEL") == "0" or "keras" in sys.modules:
         return
     _import_keras_quietly()
+    # TensorFlow's Python warnings too (a command that runs several models meets its "retracing" notice).
+    import logging
+
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
 
 
 def _import_keras_quietly():
