@@ -13,11 +13,13 @@ through ffmpeg alone, and one clip is at 22 050 Hz so that the references cover 
 script installs nothing; without ffmpeg it prints the command to install it (`sudo apt-get install -y
 ffmpeg`) and leaves that clip out.
 
-This script (1) synthesises the clips of `CLIPS` with `mirzoo.testing.signals.rhythmic_test_signal`,
-quantises them as `int16 = round(32767 * signal)` and writes them as mono 16-bit WAVs in a temporary
-folder; (2) runs madmom's processors on the files as a madmom user would (the calls are listed in
-`PROCESSORS` and stored in the npz); (3) writes `tests/models/data/madmom_references.npz` and prints what
-madmom found against the generator's ground truth (`rhythmic_test_annotations`) and how long it took.
+This script (1) synthesises the clips of `CLIPS` with `mirzoo.testing.signals.rhythmic_test_signal` and
+those of `PIANO_CLIPS` with `piano_test_signal`, quantises them as `int16 = round(32767 * signal)` and writes
+them as mono 16-bit WAVs in a temporary folder; (2) runs madmom's processors on the files as a madmom user
+would (the calls are listed in `PROCESSORS`, `HARMONY_PROCESSORS` and `PIANO_PROCESSORS` and stored in the
+npz); (3) writes `tests/models/data/madmom_references.npz` and prints what madmom found against the
+generator's ground truth (`rhythmic_test_annotations`, `rhythmic_test_harmony`, `piano_test_notes`:
+F-measures, key, mir_eval's majmin chord score) and how long each processor took.
 
 Online beat tracking is reproduced as madmom's `DBNBeatTracker --online` / `online` modes do it:
 
@@ -30,7 +32,7 @@ Online beat tracking is reproduced as madmom's `DBNBeatTracker --online` / `onli
 - `DBNBeatTrackingProcessor(fps=100, online=True)` is fed one activation frame per call with
   `reset=False`, as `process_online` feeds it (forward algorithm, beats reported as they are found).
 
-What is stored, per clip (keys `<clip>/<name>`):
+What is stored, per rhythmic clip (`meta/clips`; keys `<clip>/<name>`):
 
 - `params`: JSON of the `rhythmic_test_signal` keyword arguments that regenerate the clip.
 - `pcm_sha256`, `samples`: SHA-256 of the little-endian int16 samples and their count, at the clip's rate.
@@ -40,8 +42,22 @@ What is stored, per clip (keys `<clip>/<name>`):
   `downbeat_activation` (frames at 100 fps, 2) = [beat, downbeat].
 - events, float64 seconds: `cnn_onsets`, `rnn_onsets`, `beats`, `online_beats`, and `downbeats`
   (N, 2) = [time, beat number in the bar].
+- key: `key_probabilities` (24,) float32, the softmax over madmom's `KEY_LABELS` (A major, Bb major, ..,
+  Ab major, A minor, .., G# minor), and `key`, a str, its arg-max label.
+- chords: `cnn_chord_features` (frames at 10 fps, 128) float32; `cnn_chords_start`, `cnn_chords_end` (S,)
+  float64 seconds and `cnn_chords_label` (S,) str (`"A:min"`, `"F#:maj"`, `"N"`), the CRF's segments from
+  them; `dc_chords_start`, `dc_chords_end`, `dc_chords_label`, the deep-chroma CRF's segments from
+  `deep_chroma`. The segments are contiguous from 0 to `frames / 10` seconds.
 
-and `meta/clips`, `meta/madmom_version`, `meta/versions`, `meta/command`, `meta/pcm`, `meta/processors`.
+per piano clip (`meta/piano_clips`):
+
+- `params`, `pcm_sha256`, `samples`, `madmom_samples` as above, `params` for `piano_test_signal`.
+- `piano_activations` (frames at 50 fps, 88, 3) float32: per MIDI pitch 21..108, [note, onset, offset].
+- `piano_notes` (notes, 3) float64 as madmom returns them: [onset in seconds, MIDI pitch, duration in
+  seconds], sorted by onset, then pitch.
+
+and `meta/clips`, `meta/piano_clips`, `meta/madmom_version`, `meta/versions`, `meta/command`, `meta/pcm`,
+`meta/piano_pcm`, `meta/processors` (JSON: output name -> the madmom call that made it).
 """
 
 import argparse
@@ -71,6 +87,10 @@ CLIPS = {
     "drums128_22k": {"sample_rate": 22050, "seconds": 12.0, "bpm": 128.0, "beats_per_bar": 4, "drums": True,
                      "seed": 3, "first_beat": 0.25},
 }
+# `piano_test_signal` keyword arguments per clip.
+PIANO_CLIPS = {
+    "piano20": {"sample_rate": 44100, "seconds": 20.0, "seed": 0},
+}
 # Peak-picking arguments of madmom's command-line programs (bin/CNNOnsetDetector and bin/OnsetDetector:
 # `OnsetPeakPickingProcessor.add_arguments(p, threshold=..., smooth=...)`, then `pre_max = post_max = 1 / fps`;
 # combine and delay keep the class defaults 0.03 and 0).
@@ -90,6 +110,21 @@ PROCESSORS = {
     "online_beats": "dbn = DBNBeatTrackingProcessor(fps=100, online=True); "
                     "concatenate([dbn(online_beat_activation[i:i + 1], reset=False) for i in range(frames)])",
     "downbeats": "DBNDownBeatTrackingProcessor(beats_per_bar=[3, 4], fps=100)(downbeat_activation)",
+}
+# On the rhythmic clips too.
+HARMONY_PROCESSORS = {
+    "key_probabilities": "CNNKeyRecognitionProcessor()(wav)[0]",
+    "key": "key_prediction_to_label(key_probabilities)",
+    "cnn_chord_features": "CNNChordFeatureProcessor()(wav)",
+    "cnn_chords": "CRFChordRecognitionProcessor()(cnn_chord_features), stored as its fields: cnn_chords_start, "
+                  "cnn_chords_end, cnn_chords_label",
+    "dc_chords": "DeepChromaChordRecognitionProcessor()(deep_chroma), stored as its fields: dc_chords_start, "
+                 "dc_chords_end, dc_chords_label",
+}
+# On the piano clips only.
+PIANO_PROCESSORS = {
+    "piano_activations": "CNNPianoNoteProcessor()(wav)",
+    "piano_notes": "ADSRNoteTrackingProcessor()(piano_activations)",
 }
 
 
@@ -179,6 +214,45 @@ def run_madmom(path, timings):
     return out
 
 
+def run_madmom_harmony(path, deep_chroma, timings):
+    """madmom's key and chord recognisers on one WAV file (and its deep chroma): `{output name: array}`."""
+    from madmom.features.chords import (
+        CNNChordFeatureProcessor,
+        CRFChordRecognitionProcessor,
+        DeepChromaChordRecognitionProcessor,
+    )
+    from madmom.features.key import CNNKeyRecognitionProcessor, key_prediction_to_label
+
+    out = {}
+    _, probabilities = _timed(timings, "CNNKeyRecognitionProcessor", CNNKeyRecognitionProcessor, lambda p: p(path))
+    out["key_probabilities"] = np.asarray(probabilities, np.float32).reshape(24)
+    out["key"] = np.asarray(key_prediction_to_label(probabilities))
+    _, features = _timed(timings, "CNNChordFeatureProcessor", CNNChordFeatureProcessor, lambda p: p(path))
+    out["cnn_chord_features"] = np.asarray(features, np.float32)
+    _, cnn_chords = _timed(timings, "CRFChordRecognitionProcessor", CRFChordRecognitionProcessor,
+                           lambda p: p(features))
+    _, dc_chords = _timed(timings, "DeepChromaChordRecognitionProcessor", DeepChromaChordRecognitionProcessor,
+                          lambda p: p(deep_chroma))
+    for name, segments in (("cnn_chords", cnn_chords), ("dc_chords", dc_chords)):
+        out[f"{name}_start"] = np.asarray(segments["start"], np.float64)
+        out[f"{name}_end"] = np.asarray(segments["end"], np.float64)
+        out[f"{name}_label"] = np.asarray([str(label) for label in segments["label"]], dtype=str)
+    return out
+
+
+def run_madmom_piano(path, timings):
+    """madmom's piano transcription on one WAV file: `{output name: array}`."""
+    from madmom.audio.signal import Signal
+    from madmom.features.notes import ADSRNoteTrackingProcessor, CNNPianoNoteProcessor
+
+    out = {"madmom_samples": np.asarray(len(Signal(path, sample_rate=44100, num_channels=1)))}
+    _, activations = _timed(timings, "CNNPianoNoteProcessor", CNNPianoNoteProcessor, lambda p: p(path))
+    out["piano_activations"] = np.asarray(activations, np.float32)
+    _, notes = _timed(timings, "ADSRNoteTrackingProcessor", ADSRNoteTrackingProcessor, lambda p: p(activations))
+    out["piano_notes"] = np.asarray(notes, np.float64).reshape(-1, 3)
+    return out
+
+
 def _ffmpeg_version():
     if shutil.which("ffmpeg") is None:
         return None
@@ -186,10 +260,23 @@ def _ffmpeg_version():
 
 
 def report(name, params, out):
-    """One line per clip: event counts and F-measures against the generator's ground truth."""
-    from mirzoo.testing.signals import rhythmic_test_annotations
+    """A few lines per rhythmic clip: event counts, F-measures, key and chord scores against the ground truth."""
+    import mir_eval
 
-    truth = rhythmic_test_annotations(**{k: v for k, v in params.items() if k != "sample_rate"})
+    from mirzoo.testing.signals import rhythmic_test_annotations, rhythmic_test_harmony
+
+    arguments = {k: v for k, v in params.items() if k != "sample_rate"}
+    truth = rhythmic_test_annotations(**arguments)
+    harmony = rhythmic_test_harmony(**arguments)
+    reference_intervals = np.array([(start, end) for start, end, _ in harmony.chords])
+    reference_labels = [label for _, _, label in harmony.chords]
+
+    def majmin(kind):
+        """mir_eval's duration-weighted majmin score of madmom's segments over the ground truth's [0, seconds]."""
+        intervals = np.stack([out[f"{kind}_start"], out[f"{kind}_end"]], axis=1)
+        return mir_eval.chord.evaluate(reference_intervals, reference_labels, intervals,
+                                       list(out[f"{kind}_label"]))["majmin"]
+
     downbeats = out["downbeats"]
     detected_downbeats = downbeats[downbeats[:, 1] == 1, 0] if len(downbeats) else np.empty(0)
     meter = int(downbeats[:, 1].max()) if len(downbeats) else 0
@@ -200,7 +287,28 @@ def report(name, params, out):
           f" online {len(out['online_beats'])} (F70ms {f_measure(truth.beats, out['online_beats'], 0.07):.3f}),"
           f" downbeat DBN {len(downbeats)} beats (F70ms {f_measure(truth.beats, downbeats[:, 0], 0.07):.3f})"
           f" in bars of {meter}, {len(detected_downbeats)} downbeats"
-          f" (F70ms {f_measure(truth.downbeats, detected_downbeats, 0.07):.3f})")
+          f" (F70ms {f_measure(truth.downbeats, detected_downbeats, 0.07):.3f})\n"
+          f"  key {out['key']} (p {out['key_probabilities'].max():.3f}), truth {harmony.key}"
+          f" {'=' if str(out['key']) == harmony.key else '!='}; chords majmin CNN-CRF {majmin('cnn_chords'):.3f}"
+          f" ({len(out['cnn_chords_label'])} segments), deep chroma CRF {majmin('dc_chords'):.3f}"
+          f" ({len(out['dc_chords_label'])}), truth {len(harmony.chords)} segments")
+
+
+def report_piano(name, params, out):
+    """Two lines per piano clip: mir_eval's note scores of madmom's transcription against the ground truth."""
+    import mir_eval
+
+    from mirzoo.testing.signals import piano_test_notes
+
+    truth = piano_test_notes(**{k: v for k, v in params.items() if k != "sample_rate"})
+    notes = out["piano_notes"]
+    reference = (np.stack([truth.onsets, truth.offsets], axis=1), mir_eval.util.midi_to_hz(truth.pitches))
+    estimate = (np.stack([notes[:, 0], notes[:, 0] + notes[:, 2]], axis=1), mir_eval.util.midi_to_hz(notes[:, 1]))
+    onset_only = mir_eval.transcription.precision_recall_f1_overlap(*reference, *estimate, offset_ratio=None)
+    with_offsets = mir_eval.transcription.precision_recall_f1_overlap(*reference, *estimate)
+    print(f"{name}: truth {len(truth.onsets)} notes, MIDI {truth.pitches.min()}..{truth.pitches.max()}; madmom"
+          f" {len(notes)} notes\n  onset only (50 ms): P {onset_only[0]:.3f} R {onset_only[1]:.3f}"
+          f" F {onset_only[2]:.3f}; with offsets (50 ms or 20 %): F {with_offsets[2]:.3f}")
 
 
 def main(argv=None):
@@ -209,7 +317,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     from mirzoo.testing.madmom import import_madmom
-    from mirzoo.testing.signals import rhythmic_test_signal
+    from mirzoo.testing.signals import piano_test_signal, rhythmic_test_signal
 
     madmom = import_madmom()
     ffmpeg = _ffmpeg_version()
@@ -225,6 +333,7 @@ def main(argv=None):
 
     results = {
         "meta/clips": np.asarray(list(clips)),
+        "meta/piano_clips": np.asarray(list(PIANO_CLIPS)),
         "meta/madmom_version": np.asarray(madmom.__version__),
         "meta/versions": np.asarray(json.dumps({
             "madmom": madmom.__version__, "numpy": np.__version__, "scipy": scipy.__version__,
@@ -233,27 +342,41 @@ def main(argv=None):
         "meta/command": np.asarray(" ".join(["python", "scripts/make_madmom_references.py", *(argv or sys.argv[1:])])),
         "meta/pcm": np.asarray("int16 = round(32767 * rhythmic_test_signal(**params)), written as a mono PCM_16 WAV "
                                "that madmom reads"),
-        "meta/processors": np.asarray(json.dumps(PROCESSORS)),
+        "meta/piano_pcm": np.asarray("int16 = round(32767 * piano_test_signal(**params)), written as a mono PCM_16 "
+                                     "WAV that madmom reads"),
+        "meta/processors": np.asarray(json.dumps({**PROCESSORS, **HARMONY_PROCESSORS, **PIANO_PROCESSORS})),
     }
+    # {group of clips: {processor: [(construct, process) seconds per clip]}}
     timings = {}
     with tempfile.TemporaryDirectory() as directory:
-        for name, params in clips.items():
-            pcm = pcm16(rhythmic_test_signal(**params))
+        def write(name, params, signal):
+            pcm = pcm16(signal)
             path = os.path.join(directory, f"{name}.wav")
             soundfile.write(path, pcm, params["sample_rate"], subtype="PCM_16")
-            out = run_madmom(path, timings)
-            report(name, params, out)
             results[f"{name}/params"] = np.asarray(json.dumps(params))
             results[f"{name}/pcm_sha256"] = np.asarray(pcm_sha256(pcm))
             results[f"{name}/samples"] = np.asarray(len(pcm))
+            return path
+
+        for name, params in clips.items():
+            path = write(name, params, rhythmic_test_signal(**params))
+            group = timings.setdefault(f"{params['seconds']:g} s rhythmic clips at {params['sample_rate']} Hz", {})
+            out = run_madmom(path, group)
+            out.update(run_madmom_harmony(path, out["deep_chroma"], group))
+            report(name, params, out)
+            results.update({f"{name}/{key}": value for key, value in out.items()})
+        for name, params in PIANO_CLIPS.items():
+            path = write(name, params, piano_test_signal(**params))
+            group = timings.setdefault(f"{params['seconds']:g} s piano clips at {params['sample_rate']} Hz", {})
+            out = run_madmom_piano(path, group)
+            report_piano(name, params, out)
             results.update({f"{name}/{key}": value for key, value in out.items()})
 
-    print("\nmadmom time per 12 s clip, construct + process, in seconds (mean over clips; at 44.1 kHz | 22.05 kHz):")
-    rates = [params["sample_rate"] for params in clips.values()]
-    for processor, runs in timings.items():
-        at = {rate: [run for run, r in zip(runs, rates) if r == rate] for rate in sorted(set(rates), reverse=True)}
-        cells = " | ".join(f"{np.mean([b for b, _ in r]):.3f} + {np.mean([p for _, p in r]):.3f}" for r in at.values())
-        print(f"  {processor}: {cells}")
+    print("\nmadmom time per clip, construct + process, in seconds (mean over the clips of a group):")
+    for group, processors in timings.items():
+        print(f"  {group}:")
+        for processor, runs in processors.items():
+            print(f"    {processor}: {np.mean([b for b, _ in runs]):.3f} + {np.mean([p for _, p in runs]):.3f}")
 
     os.makedirs(os.path.dirname(args.output), exist_ok=True)
     np.savez_compressed(args.output, **results)

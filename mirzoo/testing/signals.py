@@ -113,7 +113,9 @@ def _arrangement(seconds, bpm, beats_per_bar, drums, seed, first_beat):
     """The notes of a rhythmic test clip on the eighth-note grid; depends on no sample rate.
 
     Returns:
-        (notes, eighth): a list of `_Note` and the length of an eighth note in seconds.
+        (notes, eighth, harmony): a list of `_Note`, the length of an eighth note in seconds, and
+        `(mode, tonic, progression)`: "major" or "minor", the tonic's MIDI number and the `_PROGRESSIONS`
+        entry played, one chord per bar from the first.
     """
     _validate_rhythm(seconds, bpm, beats_per_bar, first_beat)
     rng = np.random.default_rng(seed)
@@ -174,7 +176,7 @@ def _arrangement(seconds, bpm, beats_per_bar, drums, seed, first_beat):
                     notes.append(_Note(start, "snare", velocity(position, drum_rng)))
                 open_hat = position == eighths_per_bar - 1 and bar % 4 == 3
                 notes.append(_Note(start, "open_hat" if open_hat else "hat", velocity(position, drum_rng)))
-    return [note for note in notes if note.eighth < num_eighths], eighth
+    return [note for note in notes if note.eighth < num_eighths], eighth, (mode, tonic, progression)
 
 
 def rhythmic_test_annotations(seconds, bpm=120.0, beats_per_bar=4, drums=True, seed=0, first_beat=0.25):
@@ -185,7 +187,7 @@ def rhythmic_test_annotations(seconds, bpm=120.0, beats_per_bar=4, drums=True, s
     Returns:
         `RhythmicAnnotations`, in seconds; only events that start before `seconds`.
     """
-    notes, eighth = _arrangement(seconds, bpm, beats_per_bar, drums, seed, first_beat)
+    notes, eighth, _ = _arrangement(seconds, bpm, beats_per_bar, drums, seed, first_beat)
     num_beats = int(np.ceil((seconds - first_beat) / (2 * eighth)))
     beats = first_beat + 2 * eighth * np.arange(num_beats)
     beat_numbers = np.arange(num_beats) % beats_per_bar + 1
@@ -220,13 +222,63 @@ def rhythmic_test_notes(seconds, bpm=120.0, beats_per_bar=4, drums=True, seed=0,
     Returns:
         `RhythmicNotes`; only notes that start before `seconds`.
     """
-    notes, eighth = _arrangement(seconds, bpm, beats_per_bar, drums, seed, first_beat)
+    notes, eighth, _ = _arrangement(seconds, bpm, beats_per_bar, drums, seed, first_beat)
     notes = sorted((note for note in notes if note.instrument in _VOICES), key=lambda note: note.eighth)
     onsets = first_beat + eighth * np.array([note.eighth for note in notes], dtype=np.float64)
     lengths = eighth * np.array([note.eighths for note in notes], dtype=np.float64)
     return RhythmicNotes(onsets=onsets, offsets=np.minimum(onsets + lengths, seconds),
                          pitches=np.array([note.midi for note in notes], dtype=np.int64),
                          parts=np.array([note.instrument for note in notes], dtype=str))
+
+
+# Pitch-class names from A up, as madmom spells them: its KEY_LABELS (madmom/features/key.py) use flats for the
+# major keys but sharps for C#, D#, G# minor; its chord labels (`majmin_targets_to_chord_labels`,
+# madmom/features/chords.py) use sharps only.
+_MAJOR_KEY_NAMES = ("A", "Bb", "B", "C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab")
+_MINOR_KEY_NAMES = ("A", "Bb", "B", "C", "C#", "D", "D#", "E", "F", "F#", "G", "G#")
+_CHORD_ROOT_NAMES = ("A", "A#", "B", "C", "C#", "D", "D#", "E", "F", "F#", "G", "G#")
+
+
+def _from_a(midi):
+    """Pitch class of a MIDI note counted from A (A = 0, as madmom's key and chord classes count)."""
+    return (midi - 9) % 12
+
+
+@dataclasses.dataclass(frozen=True)
+class RhythmicHarmony:
+    """The key and chords of `rhythmic_test_signal`, spelled as madmom's key and chord recognisers spell them.
+
+    Attributes:
+        key: `"<tonic> <mode>"`, one of madmom's `KEY_LABELS`, e.g. `"A minor"`, `"Bb major"`, `"C# minor"`.
+        chords: list of `(start, end, label)`: seconds and a MIREX (Harte) major/minor label with madmom's root
+            spelling (`"A:min"`, `"F#:maj"`), one per bar from the first downbeat, the last ending at the
+            clip's end; before the first downbeat (if it is after 0), `(0.0, first_beat, "N")`. The segments
+            are contiguous and cover `[0, seconds]`.
+    """
+
+    key: str
+    chords: list
+
+
+def rhythmic_test_harmony(seconds, bpm=120.0, beats_per_bar=4, drums=True, seed=0, first_beat=0.25):
+    """The key and per-bar chords of `rhythmic_test_signal` called with the same arguments.
+
+    Takes no sample rate: the arrangement is the same at every rate. Each bar's bass, chord part and the
+    melody's on-beat notes play that bar's triad; the melody's off-beat notes are tones of the key's scale.
+
+    Returns:
+        `RhythmicHarmony`.
+    """
+    _, eighth, (mode, tonic, progression) = _arrangement(seconds, bpm, beats_per_bar, drums, seed, first_beat)
+    names = _MAJOR_KEY_NAMES if mode == "major" else _MINOR_KEY_NAMES
+    bar = 2 * beats_per_bar * eighth
+    num_bars = int(np.ceil(int(np.ceil((seconds - first_beat) / eighth)) / (2 * beats_per_bar)))
+    chords = [(0.0, float(first_beat), "N")] if first_beat > 0 else []
+    for index in range(num_bars):
+        root, quality = progression[index % len(progression)]
+        start, end = first_beat + index * bar, min(first_beat + (index + 1) * bar, seconds)
+        chords.append((float(start), float(end), f"{_CHORD_ROOT_NAMES[_from_a(tonic + root)]}:{quality}"))
+    return RhythmicHarmony(key=f"{names[_from_a(tonic)]} {mode}", chords=chords)
 
 
 def _add(y, start, sound):
@@ -296,7 +348,8 @@ def rhythmic_test_signal(sample_rate, seconds, bpm=120.0, beats_per_bar=4, drums
     tones between them. With `drums`, a kick plays on beat 1 (and on the middle beat of an even-length
     bar: 1 and 3 in 4/4), a snare on the other beats (2 and 4 in 4/4, 2 and 3 in 3/4) and a hi-hat on
     every eighth (open on the last eighth of every fourth bar). Velocities vary by a few percent and
-    accent the beats. No swing. `rhythmic_test_annotations` returns the ground truth.
+    accent the beats. No swing. `rhythmic_test_annotations` returns the ground truth (beats, bars, onsets),
+    `rhythmic_test_notes` its pitched notes and `rhythmic_test_harmony` its key and chords.
 
     Args:
         sample_rate: Hz.
@@ -312,7 +365,7 @@ def rhythmic_test_signal(sample_rate, seconds, bpm=120.0, beats_per_bar=4, drums
     """
     if not sample_rate > 0:
         raise ValueError(f"sample_rate must be > 0, got {sample_rate!r}")
-    notes, eighth = _arrangement(seconds, bpm, beats_per_bar, drums, seed, first_beat)
+    notes, eighth, _ = _arrangement(seconds, bpm, beats_per_bar, drums, seed, first_beat)
     noise_rng = np.random.default_rng((seed, 1))
     y = np.zeros(round(sample_rate * seconds))
     for note in notes:
@@ -325,4 +378,172 @@ def rhythmic_test_signal(sample_rate, seconds, bpm=120.0, beats_per_bar=4, drums
         _add(y, start, gain * note.velocity * sound)
     fade = min(len(y), int(0.02 * sample_rate))
     y[len(y) - fade :] *= np.linspace(1.0, 0.0, fade)
+    return (0.9 * y / max(np.abs(y).max(), 1e-12)).astype(np.float32)
+
+
+@dataclasses.dataclass(frozen=True)
+class PianoNotes:
+    """The notes of `piano_test_signal`, as a MIDI file of the piece would list them.
+
+    Attributes:
+        onsets: `(N,)` float64 seconds, when each hammer strikes; non-decreasing (ties by pitch).
+        offsets: `(N,)` float64 seconds, when each key is released: the damper stops the string over the 20 ms
+            that follow. Always after the onset, and before the next onset of the same pitch.
+        pitches: `(N,)` int64 MIDI note numbers in [36, 96].
+        velocities: `(N,)` int64 MIDI velocities in [1, 127]; a note's amplitude is `(velocity / 127) ** 2` times
+            the loudest one's, and its tone is brighter the harder it is struck.
+    """
+
+    onsets: np.ndarray
+    offsets: np.ndarray
+    pitches: np.ndarray
+    velocities: np.ndarray
+
+
+# Left-hand patterns, one drawn per bar: block chords, a broken chord in eighths, a repeated staccato chord.
+_PIANO_ACCOMPANIMENTS = ("block", "broken", "repeated")
+# Melody rhythms, one drawn per bar: (position, length) in eighths of a 4/4 bar, and whether the note repeats the
+# previous one's pitch (other notes repeat it by chance).
+_PIANO_RHYTHMS = (((0, 2, False), (2, 2, False), (4, 2, False), (6, 2, False)),
+                  ((0, 3, False), (3, 1, False), (4, 2, False), (6, 1, False), (7, 1, False)),
+                  ((0, 6, False), (6, 2, False)),
+                  ((0, 1, False), (1, 1, True), (2, 1, True), (3, 1, False), (4, 4, False)),
+                  ((0, 4, False), (4, 1, False), (5, 1, False), (6, 1, False), (7, 1, False)))
+_PIANO_MAX_VOICES = 6
+_PIANO_RESTRIKE_GAP = 0.06  # seconds between a key's release and its next strike
+
+
+def _piano_arrangement(seconds, seed):
+    """The notes of a piano test piece: `[(onset, offset, midi, velocity)]` sorted by onset, then pitch."""
+    if not seconds > 1.0:
+        raise ValueError(f"seconds must be > 1 (the piece has 0.5 s of silence before it and 0.25 s after), "
+                         f"got {seconds!r}")
+    rng = np.random.default_rng(seed)
+    beat = 60.0 / rng.uniform(84.0, 108.0)
+    eighth = beat / 2
+    mode = ("major", "minor")[rng.integers(2)]
+    tonic = 48 + int(rng.integers(12))
+    progression = _PROGRESSIONS[mode][rng.integers(len(_PROGRESSIONS[mode]))]
+    scale = sorted(pitch for pitch in range(36, 97) if (pitch - tonic) % 12 in _SCALES[mode])
+    begin, end = 0.5, seconds - 0.25  # the last release ends 20 ms after `end`
+
+    candidates = []  # (onset, offset, midi, velocity) in the order of priority when too many voices sound
+
+    def add(onset, length, pitch, velocity):
+        if onset < end - 0.1:
+            candidates.append((onset, min(onset + length, end), int(pitch), int(np.clip(round(velocity), 1, 127))))
+
+    lowest, highest = scale.index(min(p for p in scale if p >= 62)), scale.index(max(p for p in scale if p <= 86))
+    melody = scale.index(_in_octave(tonic, 67))  # an index into `scale`
+    bar = 0
+    while begin + 8 * bar * eighth < end - 0.1:
+        t0 = begin + 8 * bar * eighth
+        root, quality = progression[bar % len(progression)]
+        triad = [tonic + root + interval for interval in _TRIADS[quality]]
+        dynamic = 50 + 45 * rng.random()  # the bar's loudness, as MIDI velocity
+
+        def velocity(accent, dynamic=dynamic):
+            return dynamic * accent * (1 + 0.1 * rng.standard_normal())
+
+        # Left hand: the root held through the bar, and the triad in the octave above.
+        add(t0, 8 * eighth * 0.97, _in_octave(triad[0], 36), velocity(1.05))
+        voicing = sorted(_in_octave(pitch, 50) for pitch in triad)
+        accompaniment = _PIANO_ACCOMPANIMENTS[rng.integers(len(_PIANO_ACCOMPANIMENTS))]
+        if accompaniment == "block":
+            for position in (0, 4):
+                for pitch in voicing:
+                    add(t0 + position * eighth, 3.6 * eighth, pitch, velocity(0.85))
+        elif accompaniment == "broken":
+            for position, pitch in enumerate([voicing[0], voicing[2], voicing[1], voicing[2]] * 2):
+                add(t0 + position * eighth, 0.9 * eighth, pitch, velocity(0.8 if position % 2 == 0 else 0.65))
+        else:
+            for position in range(2, 8, 2):
+                for pitch in voicing:
+                    add(t0 + position * eighth, 0.45 * eighth, pitch, velocity(0.7))
+        # Right hand: a melody walking the scale in 62..86 with chord tones on the beats, some repeated notes,
+        # a third or sixth below it on the downbeat, and now and then an octave doubling up to 96.
+        rhythm = _PIANO_RHYTHMS[rng.integers(len(_PIANO_RHYTHMS))]
+        for position, length, repeat in rhythm:
+            if not (repeat or position > 0 and rng.random() < 0.15):
+                melody = int(np.clip(melody + rng.integers(-2, 3), lowest, highest))
+                if position % 2 == 0:  # a chord tone on the beat: the nearest one at or above
+                    while (scale[melody] - triad[0]) % 12 not in _TRIADS[quality] and melody < highest:
+                        melody += 1
+            pitch = scale[melody]
+            onset = t0 + position * eighth
+            legato = 0.97 if length >= 4 else rng.uniform(0.6, 0.95)
+            add(onset, length * eighth * legato, pitch, velocity(1.15 if position == 0 else 1.0))
+            if position == 0 and rng.random() < 0.5:
+                add(onset, length * eighth * legato, scale[max(melody - int(rng.choice([2, 5])), 0)], velocity(0.8))
+            if length <= 2 and pitch + 12 <= 96 and rng.random() < 0.15:
+                add(onset, length * eighth * legato, pitch + 12, velocity(0.75))
+        bar += 1
+
+    # A key cannot sound twice: an earlier note of the pitch is released before the next strike (or the strike
+    # is dropped when that would leave it too short); a strike that would make more than six voices is dropped.
+    notes = []
+    for onset, offset, pitch, velocity in sorted(candidates, key=lambda note: note[0]):
+        sounding = [note for note in notes if note[0] <= onset < note[1]]
+        if len(sounding) >= _PIANO_MAX_VOICES:
+            continue
+        same = [index for index, note in enumerate(notes) if note[2] == pitch and note[1] > onset - _PIANO_RESTRIKE_GAP]
+        if same:
+            previous = notes[same[-1]]
+            if onset - _PIANO_RESTRIKE_GAP - previous[0] < _PIANO_RESTRIKE_GAP:
+                continue
+            notes[same[-1]] = (previous[0], onset - _PIANO_RESTRIKE_GAP, *previous[2:])
+        notes.append((onset, offset, pitch, velocity))
+    return sorted(notes, key=lambda note: (note[0], note[2]))
+
+
+def piano_test_notes(seconds, seed=0):
+    """The notes of `piano_test_signal` called with the same arguments (e.g. for transcription ground truth).
+
+    Takes no sample rate: the piece is the same at every rate.
+
+    Returns:
+        `PianoNotes`.
+    """
+    notes = _piano_arrangement(seconds, seed)
+    onsets, offsets, pitches, velocities = (np.array(column) for column in zip(*notes))
+    return PianoNotes(onsets=onsets.astype(np.float64), offsets=offsets.astype(np.float64),
+                      pitches=pitches.astype(np.int64), velocities=velocities.astype(np.int64))
+
+
+def _piano_tone(sample_rate, midi, seconds, velocity):
+    """One piano-like note of peak about `(velocity / 127) ** 2`, released after `seconds`.
+
+    Stiff-string partials `h * f0 * sqrt(1 + B h^2)` with B rising from about 1.3e-4 at C2 to 2e-3 at C7, a
+    decay from about 5 s (C2) to 0.5 s (C7) that is faster for higher partials, and more high partials the
+    harder the key is struck.
+    """
+    strength = velocity / 127
+    inharmonicity = 4e-4 * 2 ** (0.8 * (midi - 60) / 12)
+    decay = 3.0 * 2 ** (-(midi - 48) / 18)
+    return strength**2 * _pitched(sample_rate, midi, seconds, 40, 2.0 - 0.9 * strength, decay, inharmonicity)
+
+
+def piano_test_signal(sample_rate, seconds, seed=0):
+    """A deterministic piano-like piece, for transcription tests; `piano_test_notes` returns its notes.
+
+    Two hands in 4/4 at 84..108 bpm in a key, mode and four-chord progression drawn from `seed` (one chord per
+    bar): a bass note held through each bar, block, broken or repeated staccato chords above it, and a melody
+    with held, repeated and ornamented notes, some doubled at the third, sixth or octave; 1 to 6 notes sound at
+    once, MIDI 36..96, velocities varied per bar, per beat and per note. Every note is an inharmonic, decaying
+    piano-like tone (`_piano_tone`): 5 ms attack, exponential decay, a 20 ms release from the key's release.
+    No soundfont, no files, no reverberation, no sustain pedal.
+
+    Args:
+        sample_rate: Hz.
+        seconds: duration, > 1; silence for the first 0.5 s and the last 0.23 s.
+        seed: seed of the piece (tempo, key, chords, patterns, melody, velocities).
+
+    Returns:
+        `(round(sample_rate * seconds),)` float32, peak 0.9.
+    """
+    if not sample_rate > 0:
+        raise ValueError(f"sample_rate must be > 0, got {sample_rate!r}")
+    y = np.zeros(round(sample_rate * seconds))
+    for onset, offset, pitch, velocity in _piano_arrangement(seconds, seed):
+        _add(y, round(onset * sample_rate), _piano_tone(sample_rate, pitch, offset - onset, velocity))
     return (0.9 * y / max(np.abs(y).max(), 1e-12)).astype(np.float32)
