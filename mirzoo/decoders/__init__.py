@@ -1,14 +1,19 @@
 """Decoders: frame activations → events and segments. Pure NumPy, no Keras, so that a TF Serving client that
 has only NumPy can decode a SavedModel's activations exactly as `mirzoo.predict` does.
 
-Onsets (:func:`pick_onsets`), beats (:func:`track_beats`, :class:`OnlineBeatTracker`, :func:`estimate_tempo`) and
-downbeats (:func:`track_downbeats`) reproduce madmom's decoders frame for frame.
+Onsets (:func:`pick_onsets`), beats (:func:`track_beats`, :class:`OnlineBeatTracker`, :func:`estimate_tempo`),
+downbeats (:func:`track_downbeats`), chords (:func:`decode_chords` with its CRF :func:`crf_viterbi`, labels
+:data:`MAJMIN_LABELS`, segments :class:`Chord`) and piano notes (:func:`track_notes`) reproduce madmom's decoders
+frame for frame.
 """
 
 from mirzoo.decoders.beats import OnlineBeatTracker, estimate_tempo, track_beats
+from mirzoo.decoders.chords import MAJMIN_LABELS, Chord, crf_viterbi, decode_chords
 from mirzoo.decoders.downbeats import track_downbeats
+from mirzoo.decoders.notes import track_notes
 from mirzoo.decoders.peaks import CNN_ONSET_PEAK_PICKING, RNN_ONSET_PEAK_PICKING, pick_onsets
 from mirzoo.decoders.segments import Segment, active_segments
 
-__all__ = ["CNN_ONSET_PEAK_PICKING", "RNN_ONSET_PEAK_PICKING", "OnlineBeatTracker", "Segment", "active_segments",
-           "estimate_tempo", "pick_onsets", "track_beats", "track_downbeats"]
+__all__ = ["CNN_ONSET_PEAK_PICKING", "MAJMIN_LABELS", "RNN_ONSET_PEAK_PICKING", "Chord", "OnlineBeatTracker", "Segment",
+           "active_segments", "crf_viterbi", "decode_chords", "estimate_tempo", "pick_onsets", "track_beats",
+           "track_downbeats", "track_notes"]
