@@ -256,6 +256,8 @@ def list_command(args):
         preset = get_preset(name)
         if preset.task == "frames":
             timing = f"{preset.frame_rate:g} fps"
+        elif preset.task == "classification":
+            timing = "whole file"
         else:
             timing = f"{preset.clip_seconds:g} s {'patches' if patch_frames_of(preset) else 'windows'}"
         weights = "trained" if preset.weights else "converted" if has_converted_weights(preset) else "none yet"
@@ -275,6 +277,8 @@ def _info_lines(preset, has_converted, parameters=None):
 
     if preset.task == "frames":
         task = f"frames: {len(preset.labels)} label(s) per frame, {preset.frame_rate:g} frames per second"
+    elif preset.task == "classification":
+        task = f"classification: one distribution over {len(preset.labels)} labels for the whole file"
     elif patch_frames_of(preset):
         task = f"tagging: {len(preset.labels)} labels per {preset.clip_seconds:g} s patch, averaged over the file"
     else:
@@ -293,9 +297,8 @@ def _info_lines(preset, has_converted, parameters=None):
         ("front end", f"{frontend.pop('kind', '?')}: {_parameters_text(frontend)}"),
         ("body", _parameters_text(preset.arch_config) or "defaults"),
         ("labels", ", ".join(preset.labels)),
-        *([("decoder", f"{preset.decoder['name']}: "
-                       f"{_parameters_text({k: v for k, v in preset.decoder.items() if k != 'name'})}")]
-          if preset.decoder else []),
+        *([("decoder", ": ".join(filter(None, (preset.decoder["name"], _parameters_text(
+            {k: v for k, v in preset.decoder.items() if k != "name"})))))] if preset.decoder else []),
         ("weights", weights),
         ("metrics", ", ".join(f"{key} {value:g}" if isinstance(value, float) else f"{key} {value}"
                               for key, value in sorted(preset.metrics.items())) or "none measured"),

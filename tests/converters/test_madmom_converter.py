@@ -28,6 +28,8 @@ PRESETS = ("dnn_chroma.madmom", "cnn_onsets.madmom", "brnn_onsets.madmom", "blst
 MADMOM_MODELS = {"dnn_chroma.madmom": "CHROMA_DNN", "cnn_onsets.madmom": "ONSETS_CNN",
                  "brnn_onsets.madmom": "ONSETS_BRNN", "blstm_beats.madmom": "BEATS_BLSTM",
                  "lstm_beats.madmom": "BEATS_LSTM", "blstm_downbeats.madmom": "DOWNBEATS_BLSTM"}
+# madmom's key, chord and piano networks (the second release of ports).
+HARMONY_PRESETS = ("cnn_key.madmom", "cnn_chords.madmom", "dnn_chroma.madmom_chords", "cnn_piano.madmom")
 GATES = ("input_gate", "forget_gate", "cell", "output_gate")
 PEEPHOLE_GATES = ("input_gate", "forget_gate", "output_gate")
 
@@ -182,7 +184,7 @@ def test_second_load_reuses_the_cache_without_converting(madmom, fresh_cache, mo
         np.testing.assert_array_equal(got, want)
 
 
-@pytest.mark.parametrize("name", PRESETS)
+@pytest.mark.parametrize("name", PRESETS + HARMONY_PRESETS)
 def test_converted_presets_record_their_licence_and_attribution(madmom, name):
     """Loaded from the session cache: the preset says CC BY-NC-SA 4.0, credits JKU's models and their paper,
     and names the madmom files it was converted from."""
@@ -236,10 +238,55 @@ def test_without_madmom_no_conversion_notice_is_printed(without_madmom):
 
 
 def test_registry_lists_the_ports_and_keeps_the_mit_default():
-    assert set(PRESETS) <= set(mirzoo.list_models())
-    assert sorted(mirzoo.list_models("*.madmom")) == sorted(PRESETS)
+    assert set(PRESETS + HARMONY_PRESETS) <= set(mirzoo.list_models())
+    assert sorted(mirzoo.list_models("*.madmom*")) == sorted(PRESETS + HARMONY_PRESETS)
     default = mirzoo.get_preset("dnn_chroma")
     assert default.name == "dnn_chroma.synth" and default.license == "MIT"
-    for name in PRESETS:
+    for name in PRESETS + HARMONY_PRESETS:
         assert mirzoo.get_preset(name).license.startswith("CC BY-NC-SA 4.0")
         assert mirzoo.get_preset(name).weights is None  # never shipped: converted on first use
+
+
+@pytest.mark.parametrize("name, crf", [("cnn_chords.madmom", "CHORDS_CFCRF"), ("dnn_chroma.madmom_chords",
+                                                                              "CHORDS_DCCRF")])
+def test_the_chord_crf_is_madmoms(madmom, name, crf):
+    from madmom import models
+    from madmom.ml.crf import ConditionalRandomField
+
+    expected = ConditionalRandomField.load(getattr(models, crf)[0])
+    parameters = build_converted(name).get_layer("crf").parameters()
+    for ours, theirs in (("weights", "W"), ("bias", "c"), ("transitions", "A"), ("initial", "pi"), ("final", "tau")):
+        np.testing.assert_array_equal(parameters[ours], getattr(expected, theirs), err_msg=ours)
+
+
+def test_batch_normalisation_is_folded_into_the_key_cnns_convolutions(madmom):
+    """conv_1 of the key CNN: madmom's kernel flipped and scaled by gamma · inv_std, bias beta - mean · scale."""
+    from madmom import models
+    from madmom.ml.nn import NeuralNetwork
+
+    network = NeuralNetwork.load(models.KEY_CNN[0])
+    convolution, norm = network.layers[1], network.layers[2]
+    scale = norm.gamma * norm.inv_std
+    kernel, bias = build_converted("cnn_key.madmom").get_layer("conv_1").get_weights()
+    np.testing.assert_allclose(kernel, convolution.weights[:, :, ::-1, ::-1].transpose(2, 3, 0, 1) * scale,
+                               rtol=1e-6)
+    np.testing.assert_allclose(bias, norm.beta - norm.mean * scale, rtol=1e-6)
+
+
+@pytest.mark.parametrize("networks, preset, message", [
+    # The key CNN's pickle for the chord features: its first layer pads where the chord CNN's convolutions don't.
+    ({"chords_cnnfeat": "key_cnn"}, "cnn_chords.madmom", r"key_cnn\.pkl: convolution 1 \(conv_1\) is padded by 2"),
+    # The chord feature CNN for the key: it has no final AverageLayer.
+    ({"key_cnn": "chords_cnnfeat"}, "cnn_key.madmom", r"ends with a BatchNormLayer, expected a AverageLayer"),
+    # A network where a CRF is expected.
+    ({"chords_dccrf": "chroma_dnn"}, "dnn_chroma.madmom_chords", r"not a madmom ConditionalRandomField"),
+    # The deep-chroma CRF (12 inputs) on the chord CNN's 128 features.
+    ({"chords_cnncrf": "chords_dccrf"}, "cnn_chords.madmom", r"has shape \(12, 25\), but Keras weight crf/weights"),
+    # The key CNN where the piano transcriber's SequentialProcessor is expected.
+    ({"notes_cnn": "key_cnn"}, "cnn_piano.madmom", r"steps \[\], expected"),
+])
+def test_wrong_harmony_networks_are_refused_by_name(madmom, monkeypatch, networks, preset, message):
+    for target, source in networks.items():
+        monkeypatch.setitem(madmom_pickles.NETWORKS, target, madmom_pickles.NETWORKS[source])
+    with pytest.raises(NetworkMismatchError, match=message):
+        build_converted(preset)
