@@ -213,3 +213,21 @@ def test_one_model_from_four_threads_gives_the_serial_results(fixture, request, 
         concurrent = list(pool.map(rows, paths * 3))
     for k, result in enumerate(concurrent):
         np.testing.assert_array_equal(result, serial[k % len(paths)])
+
+
+def test_a_classifier_sees_the_whole_recording_at_once():
+    """The key CNN's distribution: one for the recording, equal to the model called on the whole waveform
+    (the front end runs in chunks, the network once on all frames), and a clear error below its pooling."""
+    model = mirzoo.build("cnn_key.madmom", clip_seconds=4.0)  # 4 s chunks: 30 s of audio takes several
+    audio = harmonic_test_signal(44100, 30.0, seed=2)
+    result = mirzoo.predict(model, audio, sample_rate=44100)
+    whole = model.predict(audio[None], verbose=0)[0]
+    np.testing.assert_allclose(result.probabilities, whole, atol=1e-6)
+    assert result.probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+    assert result.key == result.label == model.preset.labels[int(np.argmax(whole))]
+    assert result.top(2)[0] == (result.label, result.probability) and result.duration == pytest.approx(30.0)
+    assert set(result.to_dict()) == {"duration", "key", "key_probability", "label", "probability", "probabilities"}
+    with pytest.raises(AudioError, match=r"needs more than 1.40 s of audio \(8 frames\).*has 1.00 s, 5 frames"):
+        mirzoo.predict(model, audio[:44100], sample_rate=44100)
+    with pytest.raises(ValueError, match="classifies the whole recording at once; it takes no hop"):
+        mirzoo.predict(model, audio, sample_rate=44100, hop_seconds=1.0)
