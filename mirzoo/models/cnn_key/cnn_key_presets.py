@@ -1,5 +1,5 @@
 from mirzoo.models.labels import KEYS
-from mirzoo.models.madmom_ports import madmom_preset
+from mirzoo.models.madmom_ports import HARMONY_EVALUATION, madmom_preset
 
 PRESETS = (
     madmom_preset(
@@ -14,7 +14,7 @@ PRESETS = (
         arch_config=dict(filters=(24, 48, 96, 192), first_kernel=5),
         paper="F. Korzeniowski and G. Widmer, 'Genre-agnostic key classification with convolutional neural "
               "networks', ISMIR 2018",
-        metrics={},
+        metrics={"synthetic_key_weighted_score": 0.625, "source": HARMONY_EVALUATION},
         files="key/2018/key_cnn.pkl",
         clip_seconds=300.0,
         extra="The whole recording is one input, as in madmom: mirzoo.predict runs the front end in chunks and "

@@ -1,5 +1,5 @@
 from mirzoo.models.labels import PITCH_CLASSES
-from mirzoo.models.madmom_ports import madmom_preset
+from mirzoo.models.madmom_ports import HARMONY_EVALUATION, madmom_preset
 from mirzoo.presets import PresetConfig, WeightsFile
 
 PAPER = ("F. Korzeniowski and G. Widmer, 'Feature learning for chord recognition: the deep chroma extractor', "
@@ -61,7 +61,7 @@ PRESETS = (
     madmom_preset("dnn_chroma", **{**MADMOM_NETWORK,
                                    "arch_config": {**MADMOM_NETWORK["arch_config"], "crf_classes": 25}},
                   tag="madmom_chords", files="chroma/2016/chroma_dnn.pkl and chords/2016/chords_dccrf.pkl",
-                  metrics={}, decoder=dict(name="chords"),
+                  metrics={"synthetic_chord_majmin": 0.940, "source": HARMONY_EVALUATION}, decoder=dict(name="chords"),
                   extra="The activations are the deep chroma; the chords (25 classes: 12 major, 12 minor, N) are "
                         "decoded from them by the authors' CRF, which the model carries as its `crf` layer."),
 )
