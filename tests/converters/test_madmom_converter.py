@@ -116,6 +116,16 @@ def test_conversion_fills_every_weight_with_madmoms_arrays(madmom, name):
      r"downbeats_blstm_1\.pkl: the output layer uses activation 'softmax', the port 'sigmoid'"),
     # Plain RNNs where LSTMs are expected.
     ({"beats_blstm": "onsets_brnn"}, "blstm_beats.madmom", r"is a RecurrentLayer, expected an LSTMLayer"),
+    # The key CNN's pickle for the chord features: its first layer pads where the chord CNN's convolutions don't.
+    ({"chords_cnnfeat": "key_cnn"}, "cnn_chords.madmom", r"key_cnn\.pkl: convolution 1 \(conv_1\) is padded by 2"),
+    # The chord feature CNN for the key: it has no final AverageLayer.
+    ({"key_cnn": "chords_cnnfeat"}, "cnn_key.madmom", r"ends with a BatchNormLayer, expected a AverageLayer"),
+    # A network where a CRF is expected.
+    ({"chords_dccrf": "chroma_dnn"}, "dnn_chroma.madmom_chords", r"not a madmom ConditionalRandomField"),
+    # The deep-chroma CRF (12 inputs) on the chord CNN's 128 features.
+    ({"chords_cnncrf": "chords_dccrf"}, "cnn_chords.madmom", r"has shape \(12, 25\), but Keras weight crf/weights"),
+    # The key CNN where the piano transcriber's SequentialProcessor is expected.
+    ({"notes_cnn": "key_cnn"}, "cnn_piano.madmom", r"steps \[\], expected"),
 ])
 def test_wrong_networks_are_refused_by_name(madmom, monkeypatch, networks, preset, message):
     for target, source in networks.items():
@@ -271,22 +281,3 @@ def test_batch_normalisation_is_folded_into_the_key_cnns_convolutions(madmom):
     np.testing.assert_allclose(kernel, convolution.weights[:, :, ::-1, ::-1].transpose(2, 3, 0, 1) * scale,
                                rtol=1e-6)
     np.testing.assert_allclose(bias, norm.beta - norm.mean * scale, rtol=1e-6)
-
-
-@pytest.mark.parametrize("networks, preset, message", [
-    # The key CNN's pickle for the chord features: its first layer pads where the chord CNN's convolutions don't.
-    ({"chords_cnnfeat": "key_cnn"}, "cnn_chords.madmom", r"key_cnn\.pkl: convolution 1 \(conv_1\) is padded by 2"),
-    # The chord feature CNN for the key: it has no final AverageLayer.
-    ({"key_cnn": "chords_cnnfeat"}, "cnn_key.madmom", r"ends with a BatchNormLayer, expected a AverageLayer"),
-    # A network where a CRF is expected.
-    ({"chords_dccrf": "chroma_dnn"}, "dnn_chroma.madmom_chords", r"not a madmom ConditionalRandomField"),
-    # The deep-chroma CRF (12 inputs) on the chord CNN's 128 features.
-    ({"chords_cnncrf": "chords_dccrf"}, "cnn_chords.madmom", r"has shape \(12, 25\), but Keras weight crf/weights"),
-    # The key CNN where the piano transcriber's SequentialProcessor is expected.
-    ({"notes_cnn": "key_cnn"}, "cnn_piano.madmom", r"steps \[\], expected"),
-])
-def test_wrong_harmony_networks_are_refused_by_name(madmom, monkeypatch, networks, preset, message):
-    for target, source in networks.items():
-        monkeypatch.setitem(madmom_pickles.NETWORKS, target, madmom_pickles.NETWORKS[source])
-    with pytest.raises(NetworkMismatchError, match=message):
-        build_converted(preset)
