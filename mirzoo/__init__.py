@@ -16,9 +16,12 @@ except PackageNotFoundError:  # a source checkout that was never installed
 
 # Public name → the module that defines it (a module's own name: the module itself).
 _PUBLIC = {
+    "Analysis": "mirzoo.analysis",
+    "Analyzer": "mirzoo.analysis",
     "AudioError": "mirzoo.audio",
     "BeatStream": "mirzoo.streaming",
     "CheckpointError": "mirzoo.checkpoints",
+    "ClassificationResult": "mirzoo.inference",
     "CorruptWeightsError": "mirzoo.weights_store",
     "FramesResult": "mirzoo.inference",
     "InvalidPresetError": "mirzoo.presets",
@@ -28,6 +31,7 @@ _PUBLIC = {
     "UnsupportedFileError": "mirzoo.registry",
     "WeightsIntegrityError": "mirzoo.weights_store",
     "WeightsMismatchError": "mirzoo.weights_store",
+    "analyze": "mirzoo.analysis",
     "audio": "mirzoo.audio",
     "build": "mirzoo.loading",
     "data": "mirzoo.data",
@@ -44,9 +48,12 @@ _PUBLIC = {
 }
 
 __all__ = [
+    "Analysis",
+    "Analyzer",
     "AudioError",
     "BeatStream",
     "CheckpointError",
+    "ClassificationResult",
     "CorruptWeightsError",
     "FramesResult",
     "InvalidPresetError",
@@ -56,6 +63,7 @@ __all__ = [
     "UnsupportedFileError",
     "WeightsIntegrityError",
     "WeightsMismatchError",
+    "analyze",
     "audio",
     "build",
     "data",
