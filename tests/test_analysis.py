@@ -174,3 +174,17 @@ def test_lab_and_midi_are_refused_for_models_that_decode_neither(clip, capsys):
     assert "--lab writes chords; cnn_key.madmom decodes key" in capsys.readouterr().err
     assert main(["predict", "cnn_key.madmom", path, "--format", "events", "--no-progress"]) == 2
     assert "one label per recording" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(importlib.util.find_spec("musicnn") is None, reason="musicnn's checkpoints convert the tags' "
+                                                                          "model: pip install musicnn --no-deps")
+def test_default_analysis_adds_musicnns_top_tags_from_the_once_decoded_audio(clip):
+    from mirzoo.audio import load_audio, prepare_waveform
+
+    path, _ = clip
+    analysis = mirzoo.analyze(path)
+    assert set(analysis.models) == set(DEFAULT_TASKS) and analysis.models["tags"] == "musicnn.mtt"
+    waveform = prepare_waveform(load_audio(path, 44100)[0], 44100, 16000)[0]  # 44.1 kHz once, then 16 kHz
+    expected = mirzoo.predict("musicnn.mtt", waveform, sample_rate=16000).top(5)
+    assert [label for label, _ in analysis.tags] == [label for label, _ in expected]
+    np.testing.assert_allclose([score for _, score in analysis.tags], [score for _, score in expected], atol=1e-6)
