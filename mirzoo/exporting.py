@@ -54,6 +54,34 @@ def next_version(base_path):
     return max(versions, default=0) + 1
 
 
+def checked_rank(waveform, tf):
+    """`waveform`, once it is checked to be `[batch, samples]` (an `InvalidArgument` error otherwise).
+
+    TF Serving feeds a tensor of any rank to the `[batch, samples]` placeholder. The rank is counted
+    from the shape's values (`tf.where`) because graph optimisation folds `tf.rank` to the declared 2.
+    """
+    rank_check = tf.debugging.assert_equal(
+        tf.size(tf.where(tf.shape(waveform) >= 0)), 2,
+        message="serving_default expects waveform float32 [batch, samples]: one row of mono samples per clip",
+    )
+    with tf.control_dependencies([rank_check]):
+        return tf.identity(waveform)
+
+
+def checked_samples(waveform, tf):
+    """`waveform` `[batch, samples]`, once it is checked to have samples, all finite and none above `MAX_PEAK`
+    (an `InvalidArgument` error otherwise), as `mirzoo.predict` checks audio."""
+    with tf.control_dependencies(
+        [tf.debugging.assert_greater(tf.shape(waveform)[1], 0, message="waveform has no samples")]
+    ):
+        waveform = tf.debugging.assert_all_finite(waveform, "waveform contains NaN or infinite samples")
+    # As mirzoo.predict: far beyond full scale is not audio in [-1, 1] (and overflows the power spectrum).
+    peak = tf.reduce_max(tf.abs(waveform))  # -inf for no samples
+    with tf.control_dependencies([tf.debugging.assert_less_equal(
+            peak, MAX_PEAK, message=f"waveform must lie in [-1, 1]; its peak is above {MAX_PEAK:g}")]):
+        return tf.identity(waveform)
+
+
 def _serving_functions(model, tf):
     """(serving_default, serve_wav): the two endpoints' functions.
 
@@ -69,15 +97,7 @@ def _serving_functions(model, tf):
     minimum_samples = preset.clip_samples if preset.task == "tagging" else 0
 
     def checked(waveform):
-        with tf.control_dependencies(
-            [tf.debugging.assert_greater(tf.shape(waveform)[1], 0, message="waveform has no samples")]
-        ):
-            waveform = tf.debugging.assert_all_finite(waveform, "waveform contains NaN or infinite samples")
-        # As mirzoo.predict: far beyond full scale is not audio in [-1, 1] (and overflows the power spectrum).
-        peak = tf.reduce_max(tf.abs(waveform))  # -inf for no samples
-        with tf.control_dependencies([tf.debugging.assert_less_equal(
-                peak, MAX_PEAK, message=f"waveform must lie in [-1, 1]; its peak is above {MAX_PEAK:g}")]):
-            waveform = tf.identity(waveform)
+        waveform = checked_samples(waveform, tf)
         return tf.pad(waveform, [[0, 0], [0, tf.maximum(minimum_samples - tf.shape(waveform)[1], 0)]])
 
     def outputs_of(waveform):
@@ -88,16 +108,7 @@ def _serving_functions(model, tf):
                 "embedding": outputs["embedding"]}
 
     def scores(waveform):
-        # TF Serving feeds a tensor of any rank to the [batch, samples] placeholder. The rank is counted
-        # from the shape's values (tf.where) because graph optimisation folds tf.rank to the declared 2.
-        shape = tf.shape(waveform)
-        rank_check = tf.debugging.assert_equal(
-            tf.size(tf.where(shape >= 0)), 2,
-            message="serving_default expects waveform float32 [batch, samples]: one row of mono samples per clip",
-        )
-        with tf.control_dependencies([rank_check]):
-            waveform = tf.identity(waveform)
-        return outputs_of(waveform)
+        return outputs_of(checked_rank(waveform, tf))
 
     def decode(contents):
         audio, rate = tf.audio.decode_wav(contents)

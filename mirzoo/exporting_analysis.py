@@ -1,0 +1,370 @@
+"""One SavedModel for a whole analysis: a 44.1 kHz waveform in, every analysis head's activations out.
+
+`export_analysis(base_path)` writes TF Serving's layout `base_path/<version>/` with one signature,
+`serving_default`:
+
+- input `waveform`: float32 `[batch, samples]`, mono, at 44 100 Hz (`ANALYSIS_SAMPLE_RATE`), in [-1, 1].
+  Every row is one recording and is analysed alone (no head mixes rows: no batch-wide normalisation), so a
+  batch holds recordings of one length; a request usually holds one (batch 1). The whole recording goes in
+  at once: the heads see it whole, as `mirzoo.predict` lets them (the key CNN and the recurrent beat network
+  need all of it), so memory grows with its length: with the default heads, measured on CPU, about 13 MB a
+  second of audio (1.2 GB for a minute, 7.6 GB for 10 minutes; the multi-resolution and float64 spectrograms
+  of the beat and onset networks dominate; 3 minutes take 17 s on 2 CPU cores). Cap the length of what you
+  accept accordingly.
+  A tensor of another rank, no samples, NaN/inf samples, a peak above 1000, or fewer samples than a head
+  needs (the key CNN pools over 8 frames: 1.4 s) is refused with an `InvalidArgument` error.
+- outputs `<head>_<output>`, float32, one set per head (`DEFAULT_ANALYSIS_HEADS`; `ANALYSIS_HEADS` adds
+  the optional piano transcription):
+
+  | head | preset | outputs |
+  |---|---|---|
+  | key | cnn_key.madmom | `key_probabilities` `[batch, 24]` (softmax over the keys) |
+  | chords | cnn_chords.madmom | `chords_features` `[batch, frames, 128]` at 10 fps (the CRF's observations) |
+  | downbeats | blstm_downbeats.madmom | `downbeats_activations` `[batch, frames, 2]` at 100 fps: beat, downbeat |
+  | onsets | cnn_onsets.madmom | `onsets_activations` `[batch, frames, 1]` at 100 fps |
+  | tags | musicnn.mtt | `tags_scores` `[batch, 50]` (mean of the taggram), `tags_taggram` `[batch, patches, 50]` |
+  | notes (opt.) | cnn_piano.madmom | `notes_activations` `[batch, frames, 264]` at 50 fps: 88 notes, onsets, offsets |
+
+  Frame `k` of a head is at `k / frame_rate` seconds, patch `k` of the tagger at `k · patch_seconds`.
+
+- asset `analysis.json` (`ANALYSIS_FILE`): the input contract and, per head, its preset name, task, sample
+  rate, frame rate, labels, output names and shapes, decoder settings (`name` and the keyword arguments of
+  the `mirzoo.decoders` function, as `mirzoo.predict` calls it), licence and paper; the chord head also
+  its CRF's parameters (`crf`: `weights`, `bias`, `transitions`, `initial`, `final` as lists of float32
+  values: convert them back with `np.asarray(..., np.float32)` and the chords equal `mirzoo.predict`'s).
+  A client needs nothing else to decode the response with `mirzoo.decoders` (NumPy only):
+  `examples/tf_serving/analysis_client.py`.
+
+The heads are the models `mirzoo.load` gives, called on the whole waveform; their activations equal
+`mirzoo.predict`'s to float32 rounding, which runs frame models in chunks with context and the recurrent
+ensembles' recurrence in NumPy (here it is their Keras layers' `keras.ops.scan`, a TensorFlow while loop).
+
+musicnn's tagger works at 16 kHz, and TF Serving cannot resample a request. So the graph resamples the
+waveform with :class:`Resample`, a Kaiser-windowed sinc whose response follows soxr's "HQ" mode, which
+`mirzoo.predict` resamples with. Measured on `rhythmic_test_signal(44100, 12.0, seed=s)`, s = 0…3: its 16 kHz
+audio differs from soxr's by at most 4.6e-4, the tags (`tags_scores`) by at most 1.7e-4 and the taggram by
+5.6e-4; soxr's own "VHQ" mode differs from its "HQ" mode by more (tags 2.3e-4 to 7.2e-4, taggram 7.6e-4 to
+1.6e-3), and the top tags are the same. So the tags stay in the SavedModel.
+
+Only core TensorFlow ops are used (`mirzoo.exporting.unregistered_ops` finds none): stock TF Serving serves it.
+"""
+
+import json
+import math
+import os
+import re
+import shutil
+import tempfile
+
+import keras
+import numpy as np
+
+from mirzoo.exporting import (
+    _missing_folders,
+    _remove_empty,
+    _version_folder,
+    checked_rank,
+    checked_samples,
+    next_version,
+)
+from mirzoo.inference import check_count, frame_count, patch_frames_of
+from mirzoo.tensorflow_support import require_tensorflow
+
+ANALYSIS_SAMPLE_RATE = 44100
+ANALYSIS_FILE = "analysis.json"
+ANALYSIS_FORMAT = "mirzoo.analysis/1"
+
+# Head name → preset. The head name prefixes its outputs.
+ANALYSIS_HEADS = {
+    "key": "cnn_key.madmom",
+    "chords": "cnn_chords.madmom",
+    "downbeats": "blstm_downbeats.madmom",
+    "onsets": "cnn_onsets.madmom",
+    "tags": "musicnn.mtt",
+    "notes": "cnn_piano.madmom",
+}
+DEFAULT_ANALYSIS_HEADS = ("key", "chords", "downbeats", "onsets", "tags")
+
+
+class Resample(keras.layers.Layer):
+    """Resamples mono audio `(batch, samples)` from `input_rate` to `output_rate` Hz: a windowed-sinc filter in
+    polyphase form.
+
+    With `up / down = output_rate / input_rate` in lowest terms, output sample `n` is the filtered input at time
+    `n · down / up` (input samples): `y[n] = Σ_k x[k] h(n · down / up - k)` with the low-pass
+    `h(τ) = f · sinc(f τ) · kaiser(τ / W, beta)`, `f = rolloff · min(1, up / down)` (the cutoff as a fraction of
+    the input's Nyquist frequency) and `W = zero_crossings / f`; samples outside the signal are zeros. The
+    outputs `n = up · q + r` share their filter per phase `r`: the input cut into rows of `down` samples, output
+    block `q` is a sum of matrix products of row `q` and its neighbours within `W` with `(down, up)` slices of the
+    polyphase kernel (matrix products, not a strided convolution: oneDNN's convolution of TensorFlow 2.21 aborts
+    the process on 3 minutes of audio). It returns `round(samples · up / down)` samples, as soxr does, with no
+    delay (linear phase, centred).
+
+    The defaults follow soxr's "HQ" response from 44.1 to 16 kHz (measured on sines: within 0.02 dB to
+    7.4 kHz, -2.7 dB at 7.6 kHz where soxr has -2.8, -26 dB at 7.8 kHz where it has -25, below -120 dB from
+    8 kHz): the output differs from `soxr.resample(x, 44100, 16000, quality="HQ")` by at most 4.6e-4 on music
+    at peak 0.9 (`rhythmic_test_signal`). The filter spans 553 input samples (12.5 ms) at 44.1 → 16 kHz.
+
+    Args:
+        input_rate: Hz, a positive integer.
+        output_rate: Hz, a positive integer.
+        zero_crossings: zero crossings of the sinc on each side (the filter's half length, in output periods
+            when downsampling).
+        rolloff: cutoff as a fraction of the lower Nyquist frequency, in (0, 1].
+        beta: the Kaiser window's shape parameter.
+
+    Input shape: `(batch, samples)`. Output shape: `(batch, round(samples · output_rate / input_rate))`.
+    """
+
+    def __init__(self, input_rate, output_rate, zero_crossings=96, rolloff=0.957, beta=12.0, **kwargs):
+        super().__init__(**kwargs)
+        self.input_rate = check_count("input_rate", input_rate)
+        self.output_rate = check_count("output_rate", output_rate)
+        self.zero_crossings = check_count("zero_crossings", zero_crossings)
+        if not 0 < rolloff <= 1:
+            raise ValueError(f"rolloff must be in (0, 1]; received {rolloff!r}.")
+        if not beta >= 0:
+            raise ValueError(f"beta must be >= 0; received {beta!r}.")
+        self.rolloff, self.beta = float(rolloff), float(beta)
+        common = math.gcd(self.input_rate, self.output_rate)
+        self.up, self.down = self.output_rate // common, self.input_rate // common
+        self.kernel = self._polyphase_kernel()
+
+    def _polyphase_kernel(self):
+        """float32 `(2 side + 1, down, up)`: slice `d`, column `r` holds phase `r`'s taps on the input row `d - side`
+        rows from the output block's own (input offsets `(d - side) · down …` from its start `q · down`);
+        `side` rows on each side cover the filter's half width."""
+        cutoff = self.rolloff * min(1.0, self.up / self.down)
+        half_width = self.zero_crossings / cutoff
+        side = math.ceil((half_width + 1) / self.down)
+        offsets = np.arange(-side * self.down, (side + 1) * self.down)
+        tau = np.arange(self.up)[None, :] * self.down / self.up - offsets[:, None]
+        inside = np.abs(tau) < half_width
+        window = np.i0(self.beta * np.sqrt(np.where(inside, 1 - (tau / half_width) ** 2, 0))) / np.i0(self.beta)
+        taps = np.where(inside, cutoff * np.sinc(cutoff * tau) * window, 0.0)
+        return taps.reshape(2 * side + 1, self.down, self.up).astype(np.float32)
+
+    def _output_count(self, samples):
+        """round(samples · up / down) (no ties: soxr's length), without forming samples · up, which overflows
+        int32 beyond 2.5 minutes at 44.1 kHz → 16 kHz."""
+        return samples // self.down * self.up + (2 * (samples % self.down) * self.up + self.down) // (2 * self.down)
+
+    def call(self, waveform):
+        ops = keras.ops
+        batch, samples = ops.shape(waveform)[0], ops.shape(waveform)[1]
+        count = self._output_count(samples)
+        blocks = (count + self.up - 1) // self.up
+        side = len(self.kernel) // 2
+        # `side` zero rows before the signal and enough after it that every output block has all its neighbours.
+        padded = ops.pad(waveform, [[0, 0], [side * self.down, (blocks + side) * self.down - samples]])
+        rows = ops.reshape(padded, (batch, blocks + 2 * side, self.down))
+        kernel = ops.convert_to_tensor(self.kernel)
+        phases = ops.matmul(rows[:, :blocks], kernel[0])
+        for shift in range(1, len(self.kernel)):
+            phases = phases + ops.matmul(rows[:, shift : shift + blocks], kernel[shift])
+        return ops.reshape(phases, (batch, -1))[:, :count]
+
+    def compute_output_shape(self, input_shape):
+        samples = input_shape[1]
+        return (input_shape[0], None if samples is None else self._output_count(samples))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(input_rate=self.input_rate, output_rate=self.output_rate, zero_crossings=self.zero_crossings,
+                      rolloff=self.rolloff, beta=self.beta)
+        return config
+
+
+def _head_models(heads):
+    """`{head: model}` for `heads`: names of `ANALYSIS_HEADS`, or a mapping of head names to preset names,
+    preset folders or models of `mirzoo.load`."""
+    if isinstance(heads, str):
+        raise TypeError(f"heads is a sequence of head names or a mapping of them to presets; received the string "
+                         f"{heads!r} (write ({heads!r},) for one head).")
+    if not isinstance(heads, dict):
+        heads = list(heads)
+        unknown = [head for head in heads if head not in ANALYSIS_HEADS]
+        if unknown:
+            raise ValueError(f"Unknown analysis heads {unknown}; choose from {sorted(ANALYSIS_HEADS)} or pass a "
+                             "mapping of head names to presets.")
+        heads = {head: ANALYSIS_HEADS[head] for head in heads}
+    if not heads:
+        raise ValueError("An analysis needs at least one head; received none.")
+    models = {}
+    for head, model in heads.items():
+        if not isinstance(head, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", head):
+            raise ValueError(f"A head name prefixes output names: lower-case letters, digits and underscores, "
+                             f"starting with a letter; received {head!r}.")
+        if isinstance(model, (str, os.PathLike)):
+            from mirzoo.loading import load
+
+            model = load(model)
+        preset = getattr(model, "preset", None)
+        if preset is None:
+            raise ValueError(f"Head {head!r}: this model carries no preset: build it with mirzoo.build or "
+                             "mirzoo.load.")
+        if preset.task == "tagging" and not patch_frames_of(preset):
+            raise ValueError(f"Head {head!r}: {preset.name} scores fixed windows with a hop; an analysis takes "
+                             "classifiers, frame models and patch taggers (which score the whole recording).")
+        models[head] = model
+    return models
+
+
+def _output_shapes(model):
+    """`{output: shape}` of a head, without its name prefix; shapes name their axes (`"batch"`, `"frames"`)."""
+    preset = model.preset
+    width = len(preset.labels)
+    if patch_frames_of(preset):
+        return {"scores": ["batch", width], "taggram": ["batch", "patches", width]}
+    if preset.task == "classification":
+        return {"probabilities": ["batch", width]}
+    name = "features" if preset.decoder.get("name") == "chords" else "activations"
+    return {name: ["batch", "frames", width]}
+
+
+def _head_outputs(model, audio, tf):
+    """`{output: tensor}` of a head on `audio` at its preset's rate (names as `_output_shapes`)."""
+    outputs = model(audio, training=False)
+    if patch_frames_of(model.preset):
+        outputs = {"scores": tf.reduce_mean(outputs["taggram"], axis=1), "taggram": outputs["taggram"]}
+    else:
+        outputs = dict(zip(_output_shapes(model), [outputs]))
+    return {name: tf.cast(value, tf.float32) for name, value in outputs.items()}
+
+
+def _fewest_samples(model):
+    """The fewest samples (at the analysis rate) a head can analyse: a classifier's max-pools need at least the
+    product of their strides over time in frames (madmom's key CNN: 8 frames), as `mirzoo.predict` requires;
+    other heads need one sample."""
+    preset = model.preset
+    if preset.task != "classification":
+        return 1
+    frames = math.prod(layer.pool_size[0] for layer in model.layers if isinstance(layer, keras.layers.MaxPooling2D))
+    hop = preset.frontend["hop_length"]
+    samples = next(s for s in range(max(1, (frames - 1) * hop), frames * hop + 1) if frame_count(preset, s) >= frames)
+    return math.ceil(samples * ANALYSIS_SAMPLE_RATE / preset.sample_rate)
+
+
+def _analysis_function(models, tf):
+    """The `serving_default` function: waveform `[batch, samples]` at 44.1 kHz → `{<head>_<output>: tensor}`."""
+    resamplers = {rate: Resample(ANALYSIS_SAMPLE_RATE, rate, name=f"resample_{rate}")
+                  for rate in sorted({model.preset.sample_rate for model in models.values()})
+                  if rate != ANALYSIS_SAMPLE_RATE}
+    needs = {head: _fewest_samples(model) for head, model in models.items()}
+    limiting = max(needs, key=needs.get)
+    minimum = needs[limiting]
+    message = (f"the analysis needs at least {minimum} samples ({minimum / ANALYSIS_SAMPLE_RATE:.2f} s at "
+               f"{ANALYSIS_SAMPLE_RATE} Hz) for its {limiting} head ({models[limiting].preset.name})")
+
+    def analyse(waveform):
+        waveform = checked_samples(checked_rank(waveform, tf), tf)
+        with tf.control_dependencies([tf.debugging.assert_greater_equal(tf.shape(waveform)[1], minimum,
+                                                                        message=message)]):
+            waveform = tf.identity(waveform)
+        audio = {ANALYSIS_SAMPLE_RATE: waveform}
+        audio.update({rate: resample(waveform) for rate, resample in resamplers.items()})
+        outputs = {}
+        for head, model in models.items():
+            for name, value in _head_outputs(model, audio[model.preset.sample_rate], tf).items():
+                outputs[f"{head}_{name}"] = value
+        return outputs
+
+    return analyse, minimum
+
+
+def _analysis_description(models, minimum_samples):
+    """The content of `analysis.json` (see the module docstring): JSON-ready."""
+    from mirzoo import __version__
+
+    heads = {}
+    for head, model in models.items():
+        preset = model.preset
+        description = {
+            "preset": preset.name,
+            "task": preset.task,
+            "sample_rate": preset.sample_rate,
+            "frame_rate": preset.frame_rate,
+            "labels": list(preset.labels),
+            "outputs": {f"{head}_{name}": shape for name, shape in _output_shapes(model).items()},
+            "decoder": dict(preset.decoder),
+            "license": preset.license,
+            "paper": preset.paper,
+        }
+        patch_frames = patch_frames_of(preset)
+        if patch_frames:
+            description["patch_seconds"] = patch_frames * preset.frontend["hop_length"] / preset.sample_rate
+        if preset.sample_rate != ANALYSIS_SAMPLE_RATE:  # by Resample, in the graph
+            description["resampled_from"] = ANALYSIS_SAMPLE_RATE
+        if preset.decoder.get("name") == "chords":
+            description["crf"] = {name: value.tolist() for name, value in model.get_layer("crf").parameters().items()}
+        heads[head] = description
+    return {
+        "format": ANALYSIS_FORMAT,
+        "mirzoo_version": __version__,
+        "signature": "serving_default",
+        "input": {"name": "waveform", "dtype": "float32", "shape": ["batch", "samples"],
+                  "sample_rate": ANALYSIS_SAMPLE_RATE, "min_samples": minimum_samples},
+        "heads": heads,
+    }
+
+
+def export_analysis(base_path, heads=DEFAULT_ANALYSIS_HEADS, version=None):
+    """Write one servable SavedModel with every analysis head to `base_path/<version>/` (see the module docstring).
+
+    Args:
+        base_path: TF Serving's model base path.
+        heads: names of `ANALYSIS_HEADS` (default: key, chords, downbeats, onsets, tags; add "notes" for piano
+            transcription), or a mapping of head names to preset names, preset folders or models of
+            `mirzoo.load` (classifiers, frame models and patch taggers).
+        version: a positive int; default the next free one. An existing version is never overwritten.
+
+    Returns:
+        The version folder's path. It appears complete or not at all (written beside it, then renamed); a
+        failed export leaves no folder it created behind.
+
+    Raises:
+        ImportError: TensorFlow is not installed.
+        RuntimeError: Keras runs on another backend than TensorFlow (raised before anything is written).
+        FileExistsError: `base_path/<version>` exists.
+        ValueError: an invalid `version` or `heads`; errors of `mirzoo.load`, with their own types.
+        TypeError: `heads` is a string (one head is `("key",)`).
+    """
+    if version is not None:
+        version = check_count("version", version)
+    tf = require_tensorflow("mirzoo.exporting_analysis.export_analysis (SavedModel)")
+    if keras.backend.backend() != "tensorflow":
+        raise RuntimeError(f"export_analysis traces the heads with TensorFlow; Keras runs on "
+                           f"{keras.backend.backend()}: run it with KERAS_BACKEND=tensorflow.")
+    if version is None:
+        version = next_version(base_path)
+    target = _version_folder(base_path, version)
+    models = _head_models(heads)
+    analyse, minimum = _analysis_function(models, tf)
+    created = _missing_folders(base_path)
+    os.makedirs(base_path, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=f".{version}-", dir=base_path)
+    try:
+        with tempfile.TemporaryDirectory() as asset_dir:
+            archive = keras.export.ExportArchive()
+            for model in models.values():
+                archive.track(model)
+            archive.track(_asset_table(_analysis_description(models, minimum), asset_dir, tf))
+            archive.add_endpoint("serving_default", analyse,
+                                 input_signature=[tf.TensorSpec([None, None], tf.float32, name="waveform")])
+            archive.write_out(staging, verbose=False)
+        os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        _remove_empty(created)
+        raise
+    return target
+
+
+def _asset_table(description, directory, tf):
+    """A lookup table (line number → line) read from `analysis.json`, which makes the file a SavedModel asset
+    (as `mirzoo.exporting` does for `preset.json`); the table is a by-product."""
+    path = os.path.join(directory, ANALYSIS_FILE)
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(description, handle, indent=1)
+    return tf.lookup.StaticHashTable(tf.lookup.TextFileInitializer(
+        path, tf.int64, tf.lookup.TextFileIndex.LINE_NUMBER, tf.string, tf.lookup.TextFileIndex.WHOLE_LINE), "")
