@@ -572,15 +572,7 @@ def _write_analysis_files(folder, path, analysis):
 
 def analyze_command(args):
     """Analyse each file in one pass: key, tempo, beats, downbeats, chords, onsets, tags (notes on request)."""
-    from mirzoo.analysis import MODELS
-
-    tasks = tuple(args.tasks.split(",")) if args.tasks else None
-    models = {}
-    for choice in args.model or ():
-        task, _, name = choice.partition("=")
-        if task not in MODELS or not name:
-            raise ValueError(f"--model takes TASK=PRESET with TASK one of {', '.join(MODELS)}; received {choice!r}.")
-        models[task] = name
+    tasks, models = _analysis_models(args)
     if args.out is not None and not os.path.isdir(args.out):
         raise ValueError(f"--out {args.out}: not a folder; create it first.")
     stems = {}
@@ -635,6 +627,37 @@ def export_command(args):
     missing = unregistered_ops(path)
     print(json.dumps({"saved_model": path, "signatures": ["serving_default", "serve_wav"],
                       "unregistered_ops": missing}))
+    return 1 if missing else 0
+
+
+def _analysis_models(args):
+    """`(tasks or None, {task: preset})` from `--tasks` and `--model TASK=PRESET`."""
+    from mirzoo.analysis import MODELS
+
+    tasks = tuple(args.tasks.split(",")) if args.tasks else None
+    models = {}
+    for choice in args.model or ():
+        task, _, name = choice.partition("=")
+        if task not in MODELS or not name:
+            raise ValueError(f"--model takes TASK=PRESET with TASK one of {', '.join(MODELS)}; received {choice!r}.")
+        models[task] = name
+    return tasks, models
+
+
+def export_analysis_command(args):
+    """Export one SavedModel with every analysis head and print its path, heads and op check."""
+    from mirzoo.analysis import DEFAULT_TASKS, MODELS, _check_tasks
+
+    tasks, models = _analysis_models(args)
+    tasks = _check_tasks(tasks or DEFAULT_TASKS, models)
+    _import_keras(args)
+    from mirzoo.exporting import unregistered_ops
+    from mirzoo.exporting_analysis import export_analysis
+
+    heads = {task: models.get(task, MODELS[task]) for task in tasks}
+    path = export_analysis(args.base_path, heads, version=args.version)
+    missing = unregistered_ops(path)
+    print(json.dumps({"saved_model": path, "heads": heads, "unregistered_ops": missing}))
     return 1 if missing else 0
 
 
@@ -780,6 +803,22 @@ def build_parser():
     exporting.add_argument("--weights", metavar="PATH", type=_path,
                            help="a .weights.h5 file or preset directory to use")
     exporting.set_defaults(handler=export_command)
+
+    exporting_analysis = add_command(
+        commands, "export-analysis", help="export one SavedModel with every analysis head for TF Serving",
+        description="Write BASE_PATH/<version>/: waveform (44.1 kHz) in, the activations of every head of "
+                    "`mirzoo analyze` out, and assets/analysis.json with what a NumPy client needs to decode them "
+                    "(examples/tf_serving/analysis_client.py).",
+    )
+    exporting_analysis.add_argument("base_path", help="TF Serving model base path")
+    exporting_analysis.add_argument("--tasks", metavar="LIST",
+                                    help="comma-separated heads, from key, beats, chords, onsets, tags, notes "
+                                         "(default: key,beats,chords,onsets,tags)")
+    exporting_analysis.add_argument("--model", action="append", metavar="TASK=PRESET",
+                                    help="another preset for a head, e.g. chords=cnn_chords.madmom (repeatable)")
+    exporting_analysis.add_argument("--version", type=_count, default=None,
+                                    help="version number (default: next free)")
+    exporting_analysis.set_defaults(handler=export_analysis_command)
 
     corpus = add_command(commands, "corpus", help="the synthetic training corpus")
     corpus_commands = corpus.add_subparsers(dest="corpus_command", required=True)

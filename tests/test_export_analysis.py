@@ -13,12 +13,11 @@ import keras
 import numpy as np
 import pytest
 import soundfile
-import soxr
 
 import mirzoo
 from mirzoo.converters.musicnn import INSTALL_COMMAND
 from mirzoo.exporting import saved_model_op_types, unregistered_ops
-from mirzoo.exporting_analysis import ANALYSIS_FILE, ANALYSIS_HEADS, DEFAULT_ANALYSIS_HEADS, Resample, export_analysis
+from mirzoo.exporting_analysis import ANALYSIS_FILE, ANALYSIS_HEADS, DEFAULT_ANALYSIS_HEADS, export_analysis
 from mirzoo.testing.signals import rhythmic_test_signal
 
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="SavedModel export is TensorFlow's")
@@ -26,7 +25,7 @@ tf = pytest.importorskip("tensorflow")
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples" / "tf_serving"
 RATE = 44100
-SMALL_HEADS = ("key", "chords", "downbeats", "onsets")
+SMALL_HEADS = ("key", "chords", "beats", "onsets")
 ALL_HEADS = (*DEFAULT_ANALYSIS_HEADS, "notes")
 needs_musicnn = pytest.mark.skipif(importlib.util.find_spec("musicnn") is None,
                                    reason=f"musicnn is not installed ({INSTALL_COMMAND})")
@@ -35,7 +34,7 @@ needs_musicnn = pytest.mark.skipif(importlib.util.find_spec("musicnn") is None,
 # runs them on the same whole 12 s); 3.6e-7 for the downbeat network, whose recurrence predict runs in NumPy and the
 # SavedModel in a TensorFlow while loop; 1.1e-4 for the tags and 2.6e-4 for the taggram, from the in-graph resampler
 # against soxr (5.6e-4 at most for seeds 0-3).
-TOLERANCES = {"key": 1e-6, "chords": 1e-6, "onsets": 1e-6, "notes": 1e-6, "downbeats": 1e-5, "tags": 1e-3}
+TOLERANCES = {"key": 1e-6, "chords": 1e-6, "onsets": 1e-6, "notes": 1e-6, "beats": 1e-5, "tags": 1e-3}
 
 
 def analysis_client():
@@ -140,7 +139,7 @@ def test_client_script_prints_the_analysis(small, predicted, client, signal, tmp
     lines = capsys.readouterr().out.splitlines()
     chords = ", ".join(f"{c.start:.1f}-{c.end:.1f} s {c.label}" for c in predicted("chords").chords)
     assert lines[:2] == [f"key: {predicted('key').key} ({predicted('key').probability:.2f})", f"chords: {chords}"]
-    beats = predicted("downbeats")
+    beats = predicted("beats")
     assert lines[2] == "beats (position in bar): " + " ".join(f"{t:.2f}({int(p)})" for t, p in beats.downbeats)
     assert lines[3:] == [f"tempo: {beats.tempo:.1f} bpm",
                          f"onsets ({len(predicted('onsets').onsets)}): " + " ".join(
@@ -222,27 +221,6 @@ def test_every_head_equals_predict(madmom, tmp_path, signal, predicted, client):
     check_decoded(client.decode(outputs, analysis), ALL_HEADS, predicted)
 
 
-def resampled(audio, rate, input_rate=RATE):
-    return keras.ops.convert_to_numpy(Resample(input_rate, rate)(audio[None].astype(np.float32)))[0]
-
-
-@pytest.mark.parametrize("samples", [1, 2, 100, 441, 1000, 44100 + 221, 44100 + 220])
-def test_resample_gives_soxrs_length(samples):
-    audio = np.zeros(samples, np.float32)
-    assert len(resampled(audio, 16000)) == len(soxr.resample(audio, RATE, 16000, quality="HQ"))
-
-
-def test_resample_follows_soxr():
-    music = rhythmic_test_signal(RATE, 6.0, seed=3)
-    np.testing.assert_allclose(resampled(music, 16000), soxr.resample(music, RATE, 16000, quality="HQ"), atol=6e-4)
-    times = np.arange(RATE) / RATE
-    for frequency in (1000.0, 7000.0, 7400.0, 7600.0, 7800.0, 8000.0, 8500.0):  # passband, transition, stopband
-        sine = np.sin(2 * np.pi * frequency * times).astype(np.float32)
-        gains = [np.sqrt(2 * np.mean(audio[2000:-2000] ** 2))  # away from the edges, where the sine starts and stops
-                 for audio in (resampled(sine, 16000), soxr.resample(sine, RATE, 16000, quality="HQ"))]
-        assert gains[0] == pytest.approx(gains[1], abs=0.05), frequency
-
-
 @pytest.mark.parametrize("heads, error, message", [
     ((), ValueError, "at least one head"),
     (("key", "tempo"), ValueError, r"Unknown analysis heads \['tempo'\]"),
@@ -262,29 +240,15 @@ def test_an_existing_version_is_never_overwritten(tmp_path):
         export_analysis(tmp_path / "analysis", ("key",), version=3)
 
 
-@pytest.mark.parametrize("input_rate, output_rate", [(44100, 22050), (16000, 44100), (48000, 44100), (22050, 16000)])
-def test_resample_follows_soxr_at_other_rates(input_rate, output_rate):
-    """Up, down, a factor of 2 (a filter longer than a row of the input) and a ratio close to 1: within 1.4e-3 of
-    soxr (measured)."""
-    music = rhythmic_test_signal(input_rate, 3.0, seed=3)
-    expected = soxr.resample(music, input_rate, output_rate, quality="HQ")
-    np.testing.assert_allclose(resampled(music, output_rate, input_rate), expected, atol=2e-3)
+def test_cli_exports_the_heads_it_is_asked_for(madmom, tmp_path, capsys):
+    from mirzoo.cli import main
 
-
-def test_resample_runs_on_long_audio_in_a_graph():
-    """Three minutes and more in a traced function (TF Serving's case): TensorFlow 2.21's oneDNN strided convolution
-    aborted the process there, so the layer uses matrix products."""
-    layer = Resample(RATE, 16000)
-    resample = tf.function(layer, input_signature=[tf.TensorSpec([None, None], tf.float32)])
-    assert resample(tf.zeros((1, RATE * 200))).shape == (1, 16000 * 200)
-
-
-@pytest.mark.parametrize("arguments, message", [
-    ({"input_rate": 0, "output_rate": 16000}, "`input_rate` must be an integer >= 1; received 0"),
-    ({"input_rate": RATE, "output_rate": 16000.5}, "`output_rate` must be an integer >= 1; received 16000.5"),
-    ({"input_rate": RATE, "output_rate": 16000, "rolloff": 1.5}, r"rolloff must be in \(0, 1\]; received 1.5"),
-    ({"input_rate": RATE, "output_rate": 16000, "beta": -1.0}, "beta must be >= 0; received -1.0"),
-])
-def test_resample_refuses_bad_arguments(arguments, message):
-    with pytest.raises(ValueError, match=message):
-        Resample(**arguments)
+    assert main(["export-analysis", str(tmp_path / "analysis"), "--tasks", "key,chords",
+                 "--model", "chords=cnn_chords.madmom"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["heads"] == {"key": "cnn_key.madmom", "chords": "cnn_chords.madmom"}
+    assert printed["unregistered_ops"] == [] and printed["saved_model"] == str(tmp_path / "analysis" / "1")
+    with open(tmp_path / "analysis" / "1" / "assets" / ANALYSIS_FILE, encoding="utf-8") as handle:
+        assert set(json.load(handle)["heads"]) == {"key", "chords"}
+    assert main(["export-analysis", str(tmp_path / "other"), "--tasks", "key,mood"]) == 2
+    assert "Unknown analysis task(s) ['mood']" in capsys.readouterr().err

@@ -4,7 +4,7 @@ Waveform → `STFT` → `Magnitude` → `ApplyFilterbank` → `MagnitudeToDecibe
 `LogCompression`, composed into `MelSpectrogram` and `LogFrequencySpectrogram`;
 madmom's front ends as `FilteredSpectrogram` (with `ShiftedLog` and
 `PositiveDifference`); plus `Delta`, `FrameContext`, `PadFrames`, `Standardize`,
-`Downmix`, and the training-only `SpecAugment` and `RandomGain`.
+`Downmix`, `Resample`, and the training-only `SpecAugment` and `RandomGain`.
 """
 
 from mirzoo.layers.augmentation import RandomGain, SpecAugment
@@ -19,6 +19,7 @@ from mirzoo.layers.filtered import FilteredSpectrogram
 from mirzoo.layers.frame_padding import PadFrames
 from mirzoo.layers.frontends import LogFrequencySpectrogram, MelSpectrogram
 from mirzoo.layers.magnitude import Magnitude
+from mirzoo.layers.resample import Resample
 from mirzoo.layers.standardize import Standardize
 from mirzoo.layers.stft import STFT
 
@@ -37,6 +38,7 @@ __all__ = [
     "PadFrames",
     "PositiveDifference",
     "RandomGain",
+    "Resample",
     "ShiftedLog",
     "SpecAugment",
     "Standardize",

@@ -32,6 +32,7 @@ LAYERS = {
     "PadFrames": (lambda: [mirzoo.layers.PadFrames(2, 3, "edge")], SPECTROGRAM),
     "ShiftedLog": (lambda: [mirzoo.layers.ShiftedLog(5.0, 1.0, "10")], SPECTROGRAM),
     "Standardize": (lambda: [mirzoo.layers.Standardize(1)], SPECTROGRAM),
+    "Resample": (lambda: [mirzoo.layers.Resample(16000, 11025)], WAVEFORM),
 }
 
 
