@@ -1,6 +1,7 @@
 """The files MIR tools read: MIREX .lab (mir_eval reads it back) and standard MIDI (mido reads it back)."""
 
 import mido
+import mir_eval
 import numpy as np
 import pytest
 
@@ -8,7 +9,6 @@ from mirzoo.formats import lab_lines, note_lines, write_lab, write_midi
 
 
 def test_lab_round_trips_through_mir_eval(tmp_path):
-    mir_eval = pytest.importorskip("mir_eval")
     chords = [(0.0, 1.5, "N"), (1.5, 3.25, "A:min"), (3.25, 4.0, "F#:maj")]
     write_lab(tmp_path / "x.lab", chords)
     intervals, labels = mir_eval.io.load_labeled_intervals(str(tmp_path / "x.lab"), delimiter="\t")
