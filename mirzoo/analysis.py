@@ -101,6 +101,12 @@ def _shared_stride(provider, consumer):
     return b["hop_length"] // a["hop_length"] if b["hop_length"] % a["hop_length"] == 0 else None
 
 
+def _is_recurrent(model):
+    from mirzoo.sequences import is_recurrent_ensemble
+
+    return is_recurrent_ensemble(model)
+
+
 class Analyzer:
     """Loads the models of an analysis once; call it on each recording.
 
@@ -124,13 +130,19 @@ class Analyzer:
         for task, model in self.models.items():
             self._check_model(task, model.preset)
         self.rates = sorted({model.preset.sample_rate for model in self.models.values()}, reverse=True)
-        # A model reads another's front-end features where they are the same (the key CNN the deep chroma's).
+        # consumer task → (provider task, stride): a model reads another's front-end features where they are the
+        # same (the key CNN the deep chroma's). A provider is a frame model run whole on its features (not a
+        # recurrent ensemble, whose network runs in NumPy) and reads no one else's.
         self.shared = {}
+        providers = [task for task, model in self.models.items()
+                     if model.preset.task == "frames" and not _is_recurrent(model)]
         for task, model in self.models.items():
-            for other, provider in self.models.items():
-                stride = _shared_stride(provider.preset, model.preset) if other != task else None
-                if stride and other not in self.shared and task not in {p for p, _ in self.shared.values()}:
-                    self.shared[task] = (other, stride)
+            for provider in providers:
+                stride = _shared_stride(self.models[provider].preset, model.preset) if provider != task else None
+                if stride and provider not in self.shared:
+                    self.shared[task] = (provider, stride)
+                    if task in providers:  # a consumer provides for no one
+                        providers.remove(task)
                     break
 
     @staticmethod
