@@ -188,3 +188,14 @@ def test_default_analysis_adds_musicnns_top_tags_from_the_once_decoded_audio(cli
     expected = mirzoo.predict("musicnn.mtt", waveform, sample_rate=16000).top(5)
     assert [label for label, _ in analysis.tags] == [label for label, _ in expected]
     np.testing.assert_allclose([score for _, score in analysis.tags], [score for _, score in expected], atol=1e-6)
+
+
+def test_bad_audio_gets_a_clear_error(analyzer):
+    from mirzoo.audio import AudioError
+
+    with pytest.raises(AudioError, match="NaN or infinite"):
+        analyzer(np.full(44100 * 3, np.nan, np.float32), sample_rate=44100)
+    with pytest.raises(AudioError, match=r"cnn_key.madmom needs more than 1.40 s of audio"):
+        analyzer(rhythmic_test_signal(44100, 1.0, seed=1), sample_rate=44100)
+    with pytest.raises(ValueError, match="one recording"):
+        analyzer(["a.wav", "b.wav"])
