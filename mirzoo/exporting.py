@@ -205,21 +205,35 @@ def export(model, base_path, version=None, weights="default"):
     _check_preset(model)
     if version is None:
         version = next_version(base_path)
-    target = _version_folder(base_path, version)
+    target = version_folder(base_path, version)
+    scores, scores_from_wav = _serving_functions(model, tf)
+
+    def fill(archive, asset_dir):
+        archive.track(model)
+        for table in _asset_tables(model, asset_dir, tf):
+            archive.track(table)
+        archive.add_endpoint("serving_default", scores,
+                             input_signature=[tf.TensorSpec([None, None], tf.float32, name="waveform")])
+        archive.add_endpoint("serve_wav", scores_from_wav,
+                             input_signature=[tf.TensorSpec([None], tf.string, name="wav")])
+
+    return write_archive(base_path, version, target, fill)
+
+
+def write_archive(base_path, version, target, fill):
+    """Write a SavedModel at `target` (`base_path/<version>`) so that it appears complete or not at all.
+
+    `fill(archive, asset_dir)` tracks what a `keras.export.ExportArchive` needs and adds its endpoints; files it
+    writes into `asset_dir` (a scratch folder) are assets. The archive is written beside `target`, then renamed;
+    on any failure nothing is left behind, not even the folders of `base_path` this call created.
+    """
     created = _missing_folders(base_path)
     os.makedirs(base_path, exist_ok=True)
-    scores, scores_from_wav = _serving_functions(model, tf)
     staging = tempfile.mkdtemp(prefix=f".{version}-", dir=base_path)
     try:
         with tempfile.TemporaryDirectory() as asset_dir:
             archive = keras.export.ExportArchive()
-            archive.track(model)
-            for table in _asset_tables(model, asset_dir, tf):
-                archive.track(table)
-            archive.add_endpoint("serving_default", scores,
-                                 input_signature=[tf.TensorSpec([None, None], tf.float32, name="waveform")])
-            archive.add_endpoint("serve_wav", scores_from_wav,
-                                 input_signature=[tf.TensorSpec([None], tf.string, name="wav")])
+            fill(archive, asset_dir)
             archive.write_out(staging, verbose=False)
         os.replace(staging, target)
     except BaseException:
@@ -235,7 +249,7 @@ def _check_preset(model):
         raise ValueError("This model carries no preset: build it with mirzoo.build or mirzoo.load.")
 
 
-def _version_folder(base_path, version):
+def version_folder(base_path, version):
     """`base_path/<version>`, refused with a FileExistsError when it exists."""
     target = os.path.join(base_path, str(version))
     if os.path.exists(target):
@@ -277,7 +291,7 @@ def _export_in_tensorflow(model, base_path, version, weights):
         _check_preset(model)
     if version is None:
         version = next_version(base_path)
-    target = _version_folder(base_path, version)
+    target = version_folder(base_path, version)
     from mirzoo.loading import save_preset
 
     with tempfile.TemporaryDirectory(prefix="mirzoo-export-") as scratch:

@@ -54,20 +54,11 @@ import json
 import math
 import os
 import re
-import shutil
-import tempfile
 
 import keras
 
 from mirzoo.analysis import DEFAULT_TASKS, MODELS
-from mirzoo.exporting import (
-    _missing_folders,
-    _remove_empty,
-    _version_folder,
-    checked_rank,
-    checked_samples,
-    next_version,
-)
+from mirzoo.exporting import checked_rank, checked_samples, next_version, version_folder, write_archive
 from mirzoo.inference import check_count, frame_count, patch_frames_of
 from mirzoo.layers import Resample
 from mirzoo.tensorflow_support import require_tensorflow
@@ -244,27 +235,18 @@ def export_analysis(base_path, heads=DEFAULT_ANALYSIS_HEADS, version=None):
                            f"{keras.backend.backend()}: run it with KERAS_BACKEND=tensorflow.")
     if version is None:
         version = next_version(base_path)
-    target = _version_folder(base_path, version)
+    target = version_folder(base_path, version)
     models = _head_models(heads)
     analyse, minimum = _analysis_function(models, tf)
-    created = _missing_folders(base_path)
-    os.makedirs(base_path, exist_ok=True)
-    staging = tempfile.mkdtemp(prefix=f".{version}-", dir=base_path)
-    try:
-        with tempfile.TemporaryDirectory() as asset_dir:
-            archive = keras.export.ExportArchive()
-            for model in models.values():
-                archive.track(model)
-            archive.track(_asset_table(_analysis_description(models, minimum), asset_dir, tf))
-            archive.add_endpoint("serving_default", analyse,
-                                 input_signature=[tf.TensorSpec([None, None], tf.float32, name="waveform")])
-            archive.write_out(staging, verbose=False)
-        os.replace(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        _remove_empty(created)
-        raise
-    return target
+
+    def fill(archive, asset_dir):
+        for model in models.values():
+            archive.track(model)
+        archive.track(_asset_table(_analysis_description(models, minimum), asset_dir, tf))
+        archive.add_endpoint("serving_default", analyse,
+                             input_signature=[tf.TensorSpec([None, None], tf.float32, name="waveform")])
+
+    return write_archive(base_path, version, target, fill)
 
 
 def _asset_table(description, directory, tf):
