@@ -1,8 +1,8 @@
 """One pass over a track for what a music library, a DJ tool or a musicologist asks of it: key, tempo, beats,
 downbeats, chords, onsets, top tags (and, on request, piano notes).
 
-Each file is decoded once, at 44.1 kHz (madmom's models), and resampled once for a model at another rate
-(musicnn's 16 kHz). Models whose front ends compute the same features share them: the key CNN's
+Each file is decoded once, at its own rate, and resampled once for each rate the models take (44.1 kHz for
+madmom's, 16 kHz for musicnn's). Models whose front ends compute the same features share them: the key CNN's
 spectrogram is the deep chroma's, every second frame (same filterbank, twice the hop), so with the default
 `dnn_chroma.madmom_chords` chord model the key network reads the chroma model's features and no second
 front end runs. The other models run through :func:`mirzoo.predict` on the decoded waveform.
@@ -101,6 +101,16 @@ def _shared_stride(provider, consumer):
     return b["hop_length"] // a["hop_length"] if b["hop_length"] % a["hop_length"] == 0 else None
 
 
+def check_model(task, preset):
+    """Refuse a preset that cannot answer `task` (a key model for the key, a downbeat or beat model for beats…)."""
+    answers = {"key": {("classification", "key")}, "beats": {("frames", "downbeats"), ("frames", "beats")},
+               "chords": {("frames", "chords")}, "onsets": {("frames", "onsets")}, "tags": {("tagging", None)},
+               "notes": {("frames", "notes")}}[task]
+    if (preset.task, preset.decoder.get("name")) not in answers:
+        raise ValueError(f"{preset.name} cannot answer {task!r}: it is a {preset.task} model decoding "
+                         f"{preset.decoder.get('name') or 'nothing'}.")
+
+
 def _is_recurrent(model):
     from mirzoo.sequences import is_recurrent_ensemble
 
@@ -128,7 +138,7 @@ class Analyzer:
         names = {**MODELS, **(models or {})}
         self.models = {task: load(names[task]) for task in self.tasks}
         for task, model in self.models.items():
-            self._check_model(task, model.preset)
+            check_model(task, model.preset)
         self.rates = sorted({model.preset.sample_rate for model in self.models.values()}, reverse=True)
         # consumer task → (provider task, stride): a model reads another's front-end features where they are the
         # same (the key CNN the deep chroma's). A provider is a frame model run whole on its features (not a
@@ -137,6 +147,8 @@ class Analyzer:
         providers = [task for task, model in self.models.items()
                      if model.preset.task == "frames" and not _is_recurrent(model)]
         for task, model in self.models.items():
+            if any(provider == task for provider, _ in self.shared.values()):
+                continue  # it already provides for another: it runs its own front end
             for provider in providers:
                 stride = _shared_stride(self.models[provider].preset, model.preset) if provider != task else None
                 if stride and provider not in self.shared:
@@ -144,15 +156,6 @@ class Analyzer:
                     if task in providers:  # a consumer provides for no one
                         providers.remove(task)
                     break
-
-    @staticmethod
-    def _check_model(task, preset):
-        expected = {"key": ("classification", "key"), "beats": ("frames", "downbeats"), "chords": ("frames", "chords"),
-                    "onsets": ("frames", "onsets"), "tags": ("tagging", None), "notes": ("frames", "notes")}[task]
-        if (preset.task, preset.decoder.get("name")) != expected and not (task == "beats" and
-                                                                          preset.decoder.get("name") == "beats"):
-            raise ValueError(f"{preset.name} cannot answer {task!r}: it is a {preset.task} model decoding "
-                             f"{preset.decoder.get('name') or 'nothing'}.")
 
     def __call__(self, audio, sample_rate=None, on_progress=None):
         """Analyse one recording.
@@ -173,14 +176,14 @@ class Analyzer:
         if isinstance(audio, np.ndarray) or not hasattr(audio, "__fspath__") and not isinstance(audio, str):
             if sample_rate is None:
                 raise ValueError("In-memory audio needs its sample_rate (Hz).")
-            waveform, rate = prepare_waveform(np.asarray(audio), sample_rate, self.rates[0])
+            source, source_rate = prepare_waveform(np.asarray(audio), sample_rate)  # checked, mono, float32
         else:
             if sample_rate is not None:
                 raise ValueError("sample_rate is read from the file; pass it only with in-memory audio.")
-            waveform, rate = load_audio(audio, self.rates[0])
-        waveforms = {rate: waveform}
-        for other in self.rates[1:]:
-            waveforms[other] = prepare_waveform(waveform, rate, other)[0]
+            source, source_rate = load_audio(audio)  # decoded once, at the file's own rate
+        # Resampled once for each rate the models take, from the source.
+        waveforms = {rate: source if rate == source_rate else prepare_waveform(source, source_rate, rate)[0]
+                     for rate in self.rates}
         report(0.1)
         results, steps = {}, 0
         order = [task for task in self.tasks if task not in self.shared]
@@ -194,17 +197,17 @@ class Analyzer:
                                         sample_rate=model.preset.sample_rate)
             steps += 1 + len(consumers)
             report(0.1 + 0.9 * steps / len(self.tasks))
-        return self._collect(results, len(waveform) / rate)
+        return self._collect(results, len(source) / source_rate)
 
     def _run_sharing(self, task, consumers, waveforms):
         """`task`'s result and its consumers', from one run of `task`'s front end."""
-        from mirzoo.inference import _frames, classify_features, frames_result, front_end_and_network
+        from mirzoo.inference import _call, _frames, classify_features, frames_result, front_end_and_network
 
         model = self.models[task]
         preset = model.preset
         frontend, network, _ = front_end_and_network(model)
         features, total = _frames(frontend, preset, iter([waveforms[preset.sample_rate]]))
-        activations = np.asarray(network.predict_on_batch(features[None]))[0]
+        activations = np.asarray(_call(network, features[None]))[0]
         results = {task: frames_result(model, preset, activations, total)}
         for consumer in consumers:
             stride = self.shared[consumer][1]
@@ -213,11 +216,14 @@ class Analyzer:
                 results[consumer] = classify_features(other, other.preset, features[::stride], total)
             else:
                 _, other_network, _ = front_end_and_network(other)
-                other_activations = np.asarray(other_network.predict_on_batch(features[::stride][None]))[0]
+                other_activations = np.asarray(_call(other_network, features[::stride][None]))[0]
                 results[consumer] = frames_result(other, other.preset, other_activations, total)
         return results
 
     def _collect(self, results, duration):
+        missing = set(self.tasks) - set(results)
+        if missing:  # a sharing plan that skipped a task: a bug, never a silent gap in the analysis
+            raise RuntimeError(f"Analyzer computed no result for {sorted(missing)}.")
         analysis = Analysis(duration=duration, models={task: self.models[task].preset.name for task in self.tasks})
         if "key" in results:
             analysis.key, analysis.key_probability = results["key"].key, results["key"].probability

@@ -563,6 +563,9 @@ def _write_analysis_files(folder, path, analysis):
     if analysis.downbeats is not None:
         with open(f"{stem}.beats", "w", encoding="utf-8") as handle:
             handle.writelines(f"{time:.6f}\t{int(position)}\n" for time, position in analysis.downbeats)
+    elif analysis.beats is not None:  # a beat model without bars: a time per line
+        with open(f"{stem}.beats", "w", encoding="utf-8") as handle:
+            handle.writelines(f"{time:.6f}\n" for time in analysis.beats)
     if analysis.onsets is not None:
         with open(f"{stem}.onsets", "w", encoding="utf-8") as handle:
             handle.writelines(f"{time:.6f}\n" for time in analysis.onsets)
@@ -583,7 +586,7 @@ def analyze_command(args):
     _import_keras(args)
     from mirzoo.analysis import DEFAULT_TASKS, Analyzer
 
-    analyzer = Analyzer(tasks or DEFAULT_TASKS, models)
+    analyzer = Analyzer(DEFAULT_TASKS if tasks is None else tasks, models)
     printed = []
 
     def process(path, progress_within):
@@ -634,7 +637,7 @@ def _analysis_models(args):
     """`(tasks or None, {task: preset})` from `--tasks` and `--model TASK=PRESET`."""
     from mirzoo.analysis import MODELS
 
-    tasks = tuple(args.tasks.split(",")) if args.tasks else None
+    tasks = None if args.tasks is None else tuple(task for task in args.tasks.split(",") if task.strip())
     models = {}
     for choice in args.model or ():
         task, _, name = choice.partition("=")
@@ -649,7 +652,7 @@ def export_analysis_command(args):
     from mirzoo.analysis import DEFAULT_TASKS, MODELS, _check_tasks
 
     tasks, models = _analysis_models(args)
-    tasks = _check_tasks(tasks or DEFAULT_TASKS, models)
+    tasks = _check_tasks(DEFAULT_TASKS if tasks is None else tasks, models)
     _import_keras(args)
     from mirzoo.exporting import unregistered_ops
     from mirzoo.exporting_analysis import export_analysis

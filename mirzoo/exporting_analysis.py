@@ -57,7 +57,7 @@ import re
 
 import keras
 
-from mirzoo.analysis import DEFAULT_TASKS, MODELS
+from mirzoo.analysis import DEFAULT_TASKS, MODELS, check_model
 from mirzoo.exporting import checked_rank, checked_samples, next_version, version_folder, write_archive
 from mirzoo.inference import check_count, frame_count, patch_frames_of
 from mirzoo.layers import Resample
@@ -101,6 +101,8 @@ def _head_models(heads):
         if preset is None:
             raise ValueError(f"Head {head!r}: this model carries no preset: build it with mirzoo.build or "
                              "mirzoo.load.")
+        if head in ANALYSIS_HEADS:  # a head named after an analysis task answers that task
+            check_model(head, preset)
         if preset.task == "tagging" and not patch_frames_of(preset):
             raise ValueError(f"Head {head!r}: {preset.name} scores fixed windows with a hop; an analysis takes "
                              "classifiers, frame models and patch taggers (which score the whole recording).")

@@ -43,7 +43,8 @@ def _mido():
 def write_midi(path, notes, velocity=MIDI_VELOCITY):
     """Write `(notes, 3)` rows `[onset s, offset s, MIDI pitch]` as a standard MIDI file (type 0, 120 BPM).
 
-    Times are rounded to the nearest tick (1/960 s); a note is at least one tick long.
+    Times are rounded to the nearest tick (1/960 s); a note is at least one tick long, and a note overlapped by the
+    next note of its pitch is released where that one starts (a MIDI key sounds once at a time).
 
     Raises:
         ValueError: pitches outside 0–127, negative times, or offsets before onsets.
@@ -58,10 +59,15 @@ def write_midi(path, notes, velocity=MIDI_VELOCITY):
     if np.any((pitches < 0) | (pitches > 127)):
         raise ValueError(f"MIDI pitches lie in 0-127; received {pitches.min():g} to {pitches.max():g}.")
     ticks_per_second = MIDI_TICKS_PER_BEAT * 1_000_000 / MIDI_TEMPO
+    starts = np.round(onsets * ticks_per_second).astype(np.int64)
+    stops = np.maximum(starts + 1, np.round(offsets * ticks_per_second).astype(np.int64))
+    # A key sounds once at a time in MIDI: a note is released where the next note of its pitch starts.
+    order = np.lexsort((starts, pitches))
+    same_pitch = pitches[order][1:] == pitches[order][:-1]
+    earlier, later = order[:-1][same_pitch], order[1:][same_pitch]
+    stops[earlier] = np.minimum(stops[earlier], np.maximum(starts[earlier] + 1, starts[later]))
     events = []  # (tick, order, message): note-offs before note-ons at the same tick
-    for onset, offset, pitch in notes:
-        start = int(round(onset * ticks_per_second))
-        stop = max(start + 1, int(round(offset * ticks_per_second)))
+    for start, stop, pitch in zip(starts.tolist(), stops.tolist(), pitches):
         events.append((start, 1, mido.Message("note_on", note=int(round(pitch)), velocity=velocity)))
         events.append((stop, 0, mido.Message("note_off", note=int(round(pitch)), velocity=0)))
     track = mido.MidiTrack([mido.MetaMessage("set_tempo", tempo=MIDI_TEMPO, time=0)])

@@ -78,10 +78,16 @@ def test_json_holds_the_documented_fields(clip, analyzer):
     assert data["chords"][0][0] == 0.0 and data["chords"][-1][1] == pytest.approx(data["duration"], abs=0.1)
 
 
-def test_in_memory_audio_at_another_rate_is_resampled_once(analyzer):
-    audio = rhythmic_test_signal(22050, 6.0, seed=5)
-    analysis = analyzer(audio, sample_rate=22050)
-    assert analysis.duration == pytest.approx(6.0)
+def test_in_memory_stereo_at_another_rate_equals_the_same_audio_from_a_file(analyzer, tmp_path):
+    mono = rhythmic_test_signal(22050, 6.0, seed=5)
+    audio = np.stack([mono, 0.5 * mono], axis=1)  # two channels, averaged into one
+    path = tmp_path / "stereo.wav"
+    soundfile.write(path, audio, 22050, subtype="FLOAT")
+    in_memory, from_file = analyzer(audio, sample_rate=22050), analyzer(path)
+    assert in_memory.duration == from_file.duration == pytest.approx(6.0)
+    assert in_memory.key == from_file.key and in_memory.chords == from_file.chords
+    np.testing.assert_array_equal(in_memory.downbeats, from_file.downbeats)
+    np.testing.assert_array_equal(in_memory.onsets, from_file.onsets)
     with pytest.raises(ValueError, match="sample_rate"):
         analyzer(audio)
 
@@ -199,3 +205,16 @@ def test_bad_audio_gets_a_clear_error(analyzer):
         analyzer(rhythmic_test_signal(44100, 1.0, seed=1), sample_rate=44100)
     with pytest.raises(ValueError, match="one recording"):
         analyzer(["a.wav", "b.wav"])
+
+
+def test_a_beat_model_without_bars_writes_a_time_per_line(clip, capsys, tmp_path):
+    path, _ = clip
+    run(capsys, "analyze", path, "--tasks", "beats", "--model", "beats=blstm_beats.madmom", "--out", str(tmp_path))
+    beats = np.loadtxt(tmp_path / "drums120.beats", ndmin=1)
+    np.testing.assert_array_equal(beats, mirzoo.predict("blstm_beats.madmom", path).beats)
+
+
+def test_an_empty_task_list_is_refused(clip, capsys):
+    path, _ = clip
+    assert main(["analyze", path, "--tasks", "", "--no-progress"]) == 2
+    assert "No analysis task given" in capsys.readouterr().err

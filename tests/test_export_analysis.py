@@ -252,3 +252,6 @@ def test_cli_exports_the_heads_it_is_asked_for(madmom, tmp_path, capsys):
         assert set(json.load(handle)["heads"]) == {"key", "chords"}
     assert main(["export-analysis", str(tmp_path / "other"), "--tasks", "key,mood"]) == 2
     assert "Unknown analysis task(s) ['mood']" in capsys.readouterr().err
+    assert main(["export-analysis", str(tmp_path / "other"), "--tasks", "key", "--model", "key=cnn_onsets.madmom"]) == 2
+    assert "cnn_onsets.madmom cannot answer 'key'" in capsys.readouterr().err
+    assert not (tmp_path / "other").exists()

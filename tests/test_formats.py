@@ -44,3 +44,16 @@ def test_bad_notes_are_refused(tmp_path, notes, message):
     with pytest.raises(ValueError, match=message):
         write_midi(tmp_path / "x.mid", notes)
     assert not (tmp_path / "x.mid").exists()
+
+
+def test_a_note_overlapped_by_the_next_of_its_pitch_is_released_where_that_one_starts(tmp_path):
+    write_midi(tmp_path / "x.mid", [[0.0, 2.0, 60], [1.0, 1.5, 60], [0.5, 3.0, 64]])
+    now, starts, found = 0.0, {}, []
+    for message in mido.MidiFile(tmp_path / "x.mid"):
+        now += message.time
+        if message.type == "note_on" and message.velocity:
+            assert message.note not in starts, "a key pressed again before its release"
+            starts[message.note] = now
+        elif message.type == "note_off":
+            found.append((starts.pop(message.note), now, message.note))
+    np.testing.assert_allclose(sorted(found), [[0.0, 1.0, 60], [0.5, 3.0, 64], [1.0, 1.5, 60]], atol=1e-9)

@@ -146,9 +146,11 @@ def _fill_batch_normalised_cnn(filler, network, source, last_kind=None):
     adds. `last_kind`: a final layer the Keras model computes another way (the key CNN's AverageLayer)."""
     import keras
 
-    layers = list(network.get("layers") or ()) if isinstance(network, dict) else []
-    if network.get("kind") != "NeuralNetwork" or not layers:
+    if not isinstance(network, dict) or network.get("kind") != "NeuralNetwork" or not network.get("layers"):
         raise NetworkMismatchError(f"{source}: not a madmom NeuralNetwork.")
+    layers = list(network["layers"])
+    if not all(isinstance(layer, dict) for layer in layers):
+        raise NetworkMismatchError(f"{source}: a layer that is not one of madmom's layer objects.")
     if last_kind is not None:
         if layers[-1].get("kind") != last_kind:
             raise NetworkMismatchError(f"{source}: ends with a {layers[-1].get('kind')}, expected a {last_kind}.")
@@ -169,7 +171,7 @@ def _fill_batch_normalised_cnn(filler, network, source, last_kind=None):
             what = f"convolution {position} ({target.name})"
             values, activation = _folded_convolution(layer, layers.pop(0), source, what)
             expected = tuple(size // 2 for size in target.kernel_size) if target.padding == "same" else (0, 0)
-            if expected != (padding, padding) and not (target.padding == "valid" and padding == 0):
+            if expected != (padding, padding):
                 raise NetworkMismatchError(f"{source}: {what} is padded by {padding}; the port's {target.padding} "
                                            f"convolution pads {expected}.")
             if activation != target.activation.__name__:
@@ -204,9 +206,12 @@ def _fill_piano(filler, networks, sources):
     steps = network.get("processors") if isinstance(network, dict) else None
     kinds = [step.get("kind") if isinstance(step, dict) else step for step in steps or ()]
     expected = ["BatchNormLayer"] + ["ConvolutionalLayer"] * 3 + ["ParallelProcessor", "numpy.dstack"]
-    if network.get("kind") != "SequentialProcessor" or kinds != expected:
+    if not isinstance(network, dict) or network.get("kind") != "SequentialProcessor" or kinds != expected:
         raise NetworkMismatchError(f"{source}: steps {kinds}, expected {expected}.")
     norm, convolutions, heads = steps[0], steps[1:4], steps[4].get("processors") or ()
+    if not all(isinstance(head, dict) and all(isinstance(step, dict) for step in head.get("processors") or ())
+               for head in heads):
+        raise NetworkMismatchError(f"{source}: a head that is not a madmom SequentialProcessor of layers.")
     _activation(norm, "linear", source, "the input normalisation")
     scale = np.asarray(norm["gamma"]) * np.asarray(norm["inv_std"])
     # (x - mean) · inv_std · gamma + beta as Standardize's (x - mean') · scale.
