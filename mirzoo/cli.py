@@ -676,6 +676,15 @@ def corpus_command(args):
     return 0
 
 
+def debian_corpus_command(args):
+    """Build (or resume) the corpus of real music from Debian's archive; prints its summary as JSON."""
+    from mirzoo.data.debian import build_debian_corpus
+
+    print(json.dumps(build_debian_corpus(args.track_list, args.out, sample_rate=args.sample_rate,
+                                         downloads=args.downloads, progress=args.progress)))
+    return 0
+
+
 def build_parser():
     from mirzoo import __version__
 
@@ -842,6 +851,18 @@ def build_parser():
     building.add_argument("--processes", type=_count, default=2)
     building.add_argument("--no-progress", dest="progress", action="store_false")
     building.set_defaults(handler=corpus_command)
+    debian = add_command(corpus_commands, "debian", help="real music from Debian's archive (game soundtracks)",
+        description="Fetch the packages of a track list with apt-get download (nothing is installed), read the "
+                    "listed files out of each .deb, check their MD5, downmix, resample and write 16-bit FLAC, with "
+                    "each track's licence from the package's copyright file, into OUT/audio and OUT/tracks.jsonl. "
+                    "Resumable: finished packages are skipped and the .deb files are kept in OUT/debs.",
+    )
+    debian.add_argument("track_list", help="the CSV of tracks (../shared/data/debian_music_train.csv)")
+    debian.add_argument("--out", required=True, metavar="DIR", help="the corpus folder")
+    debian.add_argument("--sample-rate", type=_count, default=22050, help="Hz (default 22050)")
+    debian.add_argument("--downloads", metavar="DIR", help="where the .deb files are cached (default OUT/debs)")
+    debian.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
+    debian.set_defaults(handler=debian_corpus_command)
     return parser
 
 
