@@ -2,7 +2,8 @@
 
 `build_debian_corpus(track_list, out_dir)` fetches each package of the track list (`apt-get download`, nothing
 installed), reads only the listed files out of the `.deb` (`dpkg-deb --fsys-tarfile`, streamed; 0ad-data's
-music sits inside `public.zip`, read from the archive without unpacking the rest), checks each file's MD5,
+and ufoai-music's inside zip archives, `[public.zip]/…` and `[pk3]/…` in the track list, are read from the
+archive without unpacking the rest), checks each file's MD5,
 downmixes and resamples it (soxr) and writes a 16-bit FLAC. Frets-on-Fire songs are `song.ogg` plus a
 `guitar.ogg` stem: the two are summed. Each track's licence and copyright holder come from the package's
 Debian `copyright` file (the last DEP-5 `Files:` stanza that matches it). The same audio shipped twice (by MD5)
@@ -12,6 +13,7 @@ is written once. The build is resumable: a package whose tracks are all in `trac
 Audio is never committed: the corpus lives where `out_dir` says.
 """
 
+import contextlib
 import csv
 import dataclasses
 import fnmatch
@@ -27,8 +29,11 @@ import zipfile
 
 import numpy as np
 
-ZIP_PREFIX = "[public.zip]/"  # 0ad-data: the path continues inside usr/share/games/0ad/mods/public/public.zip
-ZIP_ARCHIVE = "usr/share/games/0ad/mods/public/public.zip"
+# A track-list path that starts with one of these continues inside a zip archive of the package.
+ARCHIVES = {
+    "[public.zip]/": "usr/share/games/0ad/mods/public/public.zip",  # 0ad-data, 3.3 GB
+    "[pk3]/": "usr/share/games/ufoai/base/0music.pk3",  # ufoai-music
+}
 STEM_NOTE = "guitar stem"
 RECORDS = "tracks.jsonl"
 
@@ -43,7 +48,7 @@ class Track:
 
     package: str
     version: str
-    path: str  # inside the package; `[public.zip]/…` inside 0ad's archive
+    path: str  # inside the package; `[public.zip]/…`, `[pk3]/…`: inside that archive of the package
     seconds: float
     sample_rate: int
     channels: int
@@ -85,31 +90,48 @@ def fetch(package, version, downloads):
     return os.path.join(downloads, cached()[0])
 
 
+def _split(path):
+    """`(archive in the package or None, path)`: where a track-list path's bytes are."""
+    for prefix, archive in ARCHIVES.items():
+        if path.startswith(prefix):
+            return archive, path[len(prefix):]
+    return None, path
+
+
 def read_members(deb, wanted):
-    """`{path: bytes}` of the `wanted` paths (relative, no leading `./`) in a `.deb`'s data, streamed from
-    `dpkg-deb --fsys-tarfile`; paths under `[public.zip]/` are read from 0ad's archive."""
-    in_zip = {path[len(ZIP_PREFIX):] for path in wanted if path.startswith(ZIP_PREFIX)}
-    plain = {path for path in wanted if not path.startswith(ZIP_PREFIX)} | ({ZIP_ARCHIVE} if in_zip else set())
+    """`{path: bytes}` of the `wanted` paths (relative, no leading `./`; `[public.zip]/…` and `[pk3]/…` inside
+    those archives) in a `.deb`'s data, streamed from `dpkg-deb --fsys-tarfile`. An archive is spilled to a
+    temporary file (0ad's is 3.3 GB), never held in memory."""
+    inside = {}  # archive → {member: track-list path}
+    plain = set()
+    for path in wanted:
+        archive, member = _split(path)
+        if archive is None:
+            plain.add(path)
+        else:
+            inside.setdefault(archive, {})[member] = path
     found = {}
-    with tempfile.TemporaryFile() as spill:  # 0ad's public.zip is 3.3 GB: spilled to disk, not held in memory
+    with contextlib.ExitStack() as stack:
+        spills = {}
         with subprocess.Popen(["dpkg-deb", "--fsys-tarfile", deb], stdout=subprocess.PIPE) as process:
-            with tarfile.open(fileobj=process.stdout, mode="r|") as archive:
-                for member in archive:
-                    name = member.name.removeprefix("./")
-                    if not member.isfile() or name not in plain:
+            with tarfile.open(fileobj=process.stdout, mode="r|") as tar:
+                for entry in tar:
+                    name = entry.name.removeprefix("./")
+                    if not entry.isfile():
                         continue
-                    if name == ZIP_ARCHIVE:
-                        shutil.copyfileobj(archive.extractfile(member), spill, 1 << 20)
-                    else:
-                        found[name] = archive.extractfile(member).read()
+                    if name in inside:
+                        spills[name] = stack.enter_context(tempfile.TemporaryFile())
+                        shutil.copyfileobj(tar.extractfile(entry), spills[name], 1 << 20)
+                    elif name in plain:
+                        found[name] = tar.extractfile(entry).read()
             process.stdout.close()
         if process.returncode not in (0, None):
             raise CorpusError(f"dpkg-deb could not read {deb} (exit {process.returncode}).")
-        if in_zip and spill.tell():
+        for archive, spill in spills.items():
             spill.seek(0)
-            with zipfile.ZipFile(spill) as archive:
-                for name in in_zip & set(archive.namelist()):
-                    found[ZIP_PREFIX + name] = archive.read(name)
+            with zipfile.ZipFile(spill) as handle:
+                for member in inside[archive].keys() & set(handle.namelist()):
+                    found[inside[archive][member]] = handle.read(member)
     return found
 
 
@@ -161,7 +183,7 @@ def _decode(data, what):
 
 def _output_name(track, folder):
     """`audio/<package>/<path below the package's music folder, "/" as "__">.flac`."""
-    relative = os.path.relpath(track.path.removeprefix(ZIP_PREFIX), folder) if folder else track.path
+    relative = os.path.relpath(_split(track.path)[1], folder) if folder else track.path
     return os.path.join("audio", track.package, os.path.splitext(relative)[0].replace("/", "__") + ".flac")
 
 
@@ -173,7 +195,7 @@ def convert_package(tracks, files, copyright_text, out_dir, sample_rate, seen_md
 
     records = []
     stems = {os.path.dirname(track.path): track for track in tracks if track.is_stem}
-    folder = os.path.commonpath([os.path.dirname(track.path.removeprefix(ZIP_PREFIX)) or "." for track in tracks])
+    folder = os.path.commonpath([os.path.dirname(_split(track.path)[1]) or "." for track in tracks])
     for track in tracks:
         data = files.get(track.path)
         if data is None:
