@@ -59,7 +59,7 @@ import keras
 
 from mirzoo.analysis import DEFAULT_TASKS, MODELS, check_model
 from mirzoo.exporting import checked_rank, checked_samples, next_version, version_folder, write_archive
-from mirzoo.inference import check_count, frame_count, patch_frames_of
+from mirzoo.inference import check_count, frame_count, front_end_and_network, patch_frames_of
 from mirzoo.layers import Resample
 from mirzoo.tensorflow_support import require_tensorflow
 
@@ -139,7 +139,7 @@ def _fewest_samples(model):
     preset = model.preset
     if preset.task != "classification":
         return 1
-    frames = math.prod(layer.pool_size[0] for layer in model.layers if isinstance(layer, keras.layers.MaxPooling2D))
+    frames = front_end_and_network(model)[2]
     hop = preset.frontend["hop_length"]
     samples = next(s for s in range(max(1, (frames - 1) * hop), frames * hop + 1) if frame_count(preset, s) >= frames)
     return math.ceil(samples * ANALYSIS_SAMPLE_RATE / preset.sample_rate)

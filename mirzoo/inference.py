@@ -454,15 +454,13 @@ _runners_guard = threading.Lock()
 
 def _sequence_parts(model):
     """`(front-end model, EnsembleRunner)` of a recurrent ensemble, made once per model."""
+    frontend = front_end_and_network(model)[0]
     with _runners_guard:
         if model not in _runners:
-            import keras
-
             from mirzoo.sequences import EnsembleRunner
 
-            frontend = keras.Model(model.inputs[0], model.get_layer("frontend").output)
-            _runners[model] = (frontend, EnsembleRunner(model))
-        return _runners[model]
+            _runners[model] = EnsembleRunner(model)
+        return frontend, _runners[model]
 
 
 def _frames(model, preset, blocks):
@@ -554,11 +552,11 @@ def classify_features(model, preset, features, total):
                          f"({fewest} frames) for its pooling; the recording has {total / preset.sample_rate:.2f} s, "
                          f"{len(features)} frames.")
     probabilities = np.asarray(_call(network, features[None].astype(np.float32)))[0]
-    key = None
+    result = ClassificationResult(labels=preset.labels, probabilities=probabilities,
+                                  duration=total / preset.sample_rate)
     if preset.decoder.get("name") == "key":
-        key = preset.labels[int(np.argmax(probabilities))]
-    return ClassificationResult(labels=preset.labels, probabilities=probabilities,
-                                duration=total / preset.sample_rate, key=key)
+        result.key = result.label
+    return result
 
 
 def predict(model, audio, sample_rate=None, hop_seconds=None, batch_size=None, on_progress=None):
