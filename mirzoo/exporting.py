@@ -217,16 +217,18 @@ def export(model, base_path, version=None, weights="default"):
         archive.add_endpoint("serve_wav", scores_from_wav,
                              input_signature=[tf.TensorSpec([None], tf.string, name="wav")])
 
-    return write_archive(base_path, version, target, fill)
+    return write_archive(target, fill)
 
 
-def write_archive(base_path, version, target, fill):
-    """Write a SavedModel at `target` (`base_path/<version>`) so that it appears complete or not at all.
+def write_archive(target, fill):
+    """Write a SavedModel at `target` (`base_path/<version>`, see `version_folder`) so that it appears complete or
+    not at all.
 
     `fill(archive, asset_dir)` tracks what a `keras.export.ExportArchive` needs and adds its endpoints; files it
     writes into `asset_dir` (a scratch folder) are assets. The archive is written beside `target`, then renamed;
     on any failure nothing is left behind, not even the folders of `base_path` this call created.
     """
+    base_path, version = os.path.split(target)
     created = _missing_folders(base_path)
     os.makedirs(base_path, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=f".{version}-", dir=base_path)

@@ -248,7 +248,7 @@ def export_analysis(base_path, heads=DEFAULT_ANALYSIS_HEADS, version=None):
         archive.add_endpoint("serving_default", analyse,
                              input_signature=[tf.TensorSpec([None, None], tf.float32, name="waveform")])
 
-    return write_archive(base_path, version, target, fill)
+    return write_archive(target, fill)
 
 
 def _asset_table(description, directory, tf):
