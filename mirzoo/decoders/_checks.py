@@ -34,6 +34,21 @@ def integer(name, value, minimum):
     return int(value)
 
 
+def real_array(name, values, ndim=None):
+    """`values` as a finite array of real numbers (of `ndim` dimensions, when given); floating dtypes are kept
+    (madmom computes float32 activations and CRFs in float32), other real dtypes become float64."""
+    array = np.asarray(values)
+    if array.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be real numbers; received dtype {array.dtype}.")
+    if ndim is not None and array.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension{'s' if ndim > 1 else ''}; received shape {array.shape}.")
+    if array.dtype.kind != "f":
+        array = array.astype(np.float64)
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} contain NaN or infinite values.")
+    return array
+
+
 def activations(values, columns=None, probabilities=False, allow_empty=False):
     """Finite real activations as an array, `(frames,)` (`columns=None`; `(frames, 1)` accepted) or
     `(frames, columns)`; floating dtypes are kept, since madmom computes float32 activations in float32.
@@ -51,14 +66,9 @@ def activations(values, columns=None, probabilities=False, allow_empty=False):
                              f"{array.shape}.")
     elif array.ndim != 2 or array.shape[1] != columns:
         raise ValueError(f"activations must have shape (frames, {columns}); received shape {array.shape}.")
-    if array.dtype.kind not in "biuf":
-        raise ValueError(f"activations must be real numbers; received dtype {array.dtype}.")
-    if array.dtype.kind != "f":
-        array = array.astype(np.float64)
+    array = real_array("activations", array)
     if len(array) == 0 and not allow_empty:
         raise ValueError("activations are empty (0 frames); there is nothing to decode.")
-    if not np.all(np.isfinite(array)):
-        raise ValueError("activations contain NaN or infinite values.")
     if probabilities and array.size and (array.min() < 0 or array.max() > 1):
         raise ValueError(f"activations must be probabilities in [0, 1]; received values from {array.min()} to "
                          f"{array.max()}.")

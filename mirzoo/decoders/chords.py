@@ -41,21 +41,6 @@ class Chord(NamedTuple):
     label: str
 
 
-def _float_array(name, values, ndim):
-    """`values` as a finite array of `ndim` dimensions; floating dtypes kept (madmom's CRFs compute in float32),
-    other real dtypes as float64."""
-    array = np.asarray(values)
-    if array.dtype.kind not in "biuf":
-        raise ValueError(f"{name} must be real numbers; received dtype {array.dtype}.")
-    if array.ndim != ndim:
-        raise ValueError(f"{name} must have {ndim} dimension{'s' if ndim > 1 else ''}; received shape {array.shape}.")
-    if array.dtype.kind != "f":
-        array = array.astype(np.float64)
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} contain NaN or infinite values.")
-    return array
-
-
 def crf_viterbi(observations, weights, bias, transitions, initial, final):
     """The most likely label sequence of a linear-chain CRF, as madmom's `ConditionalRandomField.process`.
 
@@ -78,11 +63,11 @@ def crf_viterbi(observations, weights, bias, transitions, initial, final):
         ValueError: arrays of the wrong rank or of shapes that disagree, no frames or no classes, values that are
             not finite or not real.
     """
-    observations = _float_array("observations", observations, 2)
-    weights = _float_array("weights", weights, 2)
-    bias, initial, final = (_float_array(name, values, 1) for name, values in (
+    observations = _checks.real_array("observations", observations, 2)
+    weights = _checks.real_array("weights", weights, 2)
+    bias, initial, final = (_checks.real_array(name, values, 1) for name, values in (
         ("bias", bias), ("initial", initial), ("final", final)))
-    transitions = _float_array("transitions", transitions, 2)
+    transitions = _checks.real_array("transitions", transitions, 2)
     frames, features = observations.shape
     classes = len(initial)
     if frames == 0:
