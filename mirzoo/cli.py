@@ -12,8 +12,8 @@ import os
 import sys
 import textwrap
 
-from mirzoo.formats import lab_lines, note_lines, write_lab, write_midi
-from mirzoo.models.labels import PITCH_CLASSES as PITCH_NAMES
+from mirzoo.formats import event_lines, lab_lines, note_lines, write_lab, write_lines, write_midi
+from mirzoo.models.labels import note_name
 
 FRONT_ENDS = ("mel", "logfreq")
 # Default frequency range of the log-frequency front end, whose bins start at f_min > 0 (Hz).
@@ -392,8 +392,7 @@ def _format_events(path, result, args, first, kind):
     if kind == "notes":
         title = f"{path} ({result.duration:.1f} s): {len(rows)} notes"
         table = [("onset", "offset", "pitch", "note")] + [
-            (onset, offset, pitch, PITCH_NAMES[int(pitch) % 12] + str(int(pitch) // 12 - 1))
-            for onset, offset, pitch in rows]
+            (onset, offset, pitch, note_name(int(pitch))) for onset, offset, pitch in rows]
         return [title] + (_table(table, indent="  ") if rows else [])
     if kind == "onsets":
         title = f"{path} ({result.duration:.1f} s): {len(rows)} onsets"
@@ -560,15 +559,11 @@ def _write_analysis_files(folder, path, analysis):
         handle.write("\n")
     if analysis.chords is not None:
         write_lab(f"{stem}.lab", analysis.chords)
-    if analysis.downbeats is not None:
-        with open(f"{stem}.beats", "w", encoding="utf-8") as handle:
-            handle.writelines(f"{time:.6f}\t{int(position)}\n" for time, position in analysis.downbeats)
-    elif analysis.beats is not None:  # a beat model without bars: a time per line
-        with open(f"{stem}.beats", "w", encoding="utf-8") as handle:
-            handle.writelines(f"{time:.6f}\n" for time in analysis.beats)
+    beats = analysis.downbeats if analysis.downbeats is not None else analysis.beats  # bars, when the model has them
+    if beats is not None:
+        write_lines(f"{stem}.beats", event_lines(beats))
     if analysis.onsets is not None:
-        with open(f"{stem}.onsets", "w", encoding="utf-8") as handle:
-            handle.writelines(f"{time:.6f}\n" for time in analysis.onsets)
+        write_lines(f"{stem}.onsets", event_lines(analysis.onsets))
     if analysis.notes is not None:
         write_midi(f"{stem}.mid", analysis.notes)
 

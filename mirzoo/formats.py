@@ -15,6 +15,21 @@ MIDI_TEMPO = 500_000  # microseconds per beat: 120 BPM
 MIDI_VELOCITY = 100  # madmom's transcriber reports no loudness
 
 
+def write_lines(path, lines):
+    """Write `lines` to a text file, each ended by a newline."""
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.writelines(line + "\n" for line in lines)
+
+
+def event_lines(events):
+    """A time per line (6 decimals) for `(events,)` times; `time<TAB>beat position` for `(beats, 2)` rows
+    `[time, position in the bar]` (madmom's downbeat format)."""
+    events = np.asarray(events)
+    if events.ndim == 2:
+        return [f"{time:.6f}\t{int(position)}" for time, position in events]
+    return [f"{time:.6f}" for time in events]
+
+
 def lab_lines(chords):
     """`start<TAB>end<TAB>label` lines (6 decimals) for `(start, end, label)` segments."""
     return [f"{start:.6f}\t{end:.6f}\t{label}" for start, end, label in chords]
@@ -22,8 +37,7 @@ def lab_lines(chords):
 
 def write_lab(path, chords):
     """Write chord segments `(start, end, label)` (seconds) as a MIREX `.lab` file."""
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.writelines(line + "\n" for line in lab_lines(chords))
+    write_lines(path, lab_lines(chords))
 
 
 def note_lines(notes):

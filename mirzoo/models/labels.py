@@ -25,8 +25,15 @@ KEYS = ("A major", "Bb major", "B major", "C major", "Db major", "D major", "Eb 
         "F# major", "G major", "Ab major", "A minor", "Bb minor", "B minor", "C minor", "C# minor", "D minor",
         "D# minor", "E minor", "F minor", "F# minor", "G minor", "G# minor")
 
-# The 88 piano keys, A0 (MIDI 21) to C8 (MIDI 108), named with sharps as librosa's `midi_to_note` does.
-PIANO_KEYS = tuple(f"{PITCH_CLASSES[midi % 12]}{midi // 12 - 1}" for midi in range(21, 109))
+
+
+def note_name(midi):
+    """A MIDI note number's name with sharps and octave, as librosa's `midi_to_note` writes it: 60 → `"C4"`."""
+    return f"{PITCH_CLASSES[midi % 12]}{midi // 12 - 1}"
+
+
+# The 88 piano keys, A0 (MIDI 21) to C8 (MIDI 108).
+PIANO_KEYS = tuple(note_name(midi) for midi in range(21, 109))
 
 # What madmom's piano transcriber reports per key and frame, in its output order.
 PIANO_HEADS = ("note", "onset", "offset")
