@@ -12,6 +12,7 @@ The JSON an analysis writes (:meth:`Analysis.to_dict`) is documented in `docs/an
 
 import dataclasses
 import math
+import os
 
 import numpy as np
 
@@ -173,7 +174,7 @@ class Analyzer:
         if _is_recording_list(audio):
             raise ValueError("Analyzer takes one recording; call it on each file of a list.")
         report = on_progress or (lambda fraction: None)
-        if isinstance(audio, np.ndarray) or not hasattr(audio, "__fspath__") and not isinstance(audio, str):
+        if not isinstance(audio, (str, os.PathLike)):
             if sample_rate is None:
                 raise ValueError("In-memory audio needs its sample_rate (Hz).")
             source, source_rate = prepare_waveform(np.asarray(audio), sample_rate)  # checked, mono, float32

@@ -98,7 +98,8 @@ def plot_activations(result, path, title=""):
     else:
         image = axes.imshow(
             result.activations.T, origin="lower", aspect="auto", interpolation="nearest", cmap="Blues",
-            vmin=0.0, vmax=max(1.0, float(result.activations.max())), extent=(0.0, len(result.times) / result.frame_rate, -0.5, len(result.labels) - 0.5),
+            vmin=0.0, vmax=max(1.0, float(result.activations.max())),
+            extent=(0.0, len(result.times) / result.frame_rate, -0.5, len(result.labels) - 0.5),
         )
         if len(result.labels) <= 24:
             axes.set_yticks(range(len(result.labels)), result.labels)
