@@ -1,6 +1,11 @@
+import importlib.util
 import os
+import pathlib
+import sys
 
 import pytest
+
+SERVING_EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples" / "tf_serving"
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -29,3 +34,20 @@ def madmom():
         return import_madmom()
     except ImportError as error:
         pytest.skip(str(error))
+
+
+@pytest.fixture(scope="session")
+def serving_example():
+    """`serving_example(name)`: the script `examples/tf_serving/<name>.py` as a module, imported with its folder on
+    `sys.path` as when a user runs it there (its sibling modules importable)."""
+    def load(name):
+        sys.path.insert(0, str(SERVING_EXAMPLES))
+        try:
+            spec = importlib.util.spec_from_file_location(name, SERVING_EXAMPLES / f"{name}.py")
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            return module
+        finally:
+            sys.path.remove(str(SERVING_EXAMPLES))
+
+    return load

@@ -5,9 +5,7 @@ in-graph resampler follows soxr (the oracle `mirzoo.predict` resamples with)."""
 import importlib.util
 import json
 import os
-import pathlib
 import re
-import sys
 
 import keras
 import numpy as np
@@ -23,7 +21,6 @@ from mirzoo.testing.signals import rhythmic_test_signal
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="SavedModel export is TensorFlow's")
 tf = pytest.importorskip("tensorflow")
 
-EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples" / "tf_serving"
 RATE = 44100
 SMALL_HEADS = ("key", "chords", "beats", "onsets")
 ALL_HEADS = (*DEFAULT_ANALYSIS_HEADS, "notes")
@@ -37,20 +34,9 @@ needs_musicnn = pytest.mark.skipif(importlib.util.find_spec("musicnn") is None,
 TOLERANCES = {"key": 1e-6, "chords": 1e-6, "onsets": 1e-6, "notes": 1e-6, "beats": 1e-5, "tags": 1e-3}
 
 
-def analysis_client():
-    sys.path.insert(0, str(EXAMPLES))
-    try:
-        spec = importlib.util.spec_from_file_location("analysis_client", EXAMPLES / "analysis_client.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(EXAMPLES))
-
-
 @pytest.fixture(scope="module")
-def client():
-    return analysis_client()
+def client(serving_example):
+    return serving_example("analysis_client")
 
 
 @pytest.fixture(scope="module")

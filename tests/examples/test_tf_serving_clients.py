@@ -9,7 +9,6 @@ protos, and skip without them.
 import base64
 import concurrent.futures
 import http.server
-import importlib.util
 import io
 import json
 import os
@@ -33,17 +32,6 @@ tf = pytest.importorskip("tensorflow")
 EXAMPLES = pathlib.Path(__file__).resolve().parents[2] / "examples" / "tf_serving"
 MODEL_NAME = "conv1d_tagger"
 FRAME_MODEL_NAME = "dnn_chroma"
-
-
-def import_example(name):
-    sys.path.insert(0, str(EXAMPLES))
-    try:
-        spec = importlib.util.spec_from_file_location(name, EXAMPLES / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(EXAMPLES))
 
 
 @pytest.fixture(scope="module")
@@ -155,9 +143,9 @@ def wav_file(audio):
     return buffer.getvalue()
 
 
-def test_grpc_client_waveform_and_wav(served, grpc_target):
+def test_grpc_client_waveform_and_wav(served, grpc_target, serving_example):
     model, _, _ = served
-    client = import_example("grpc_client")
+    client = serving_example("grpc_client")
     audio = clips()
     scores = client.predict(grpc_target, MODEL_NAME, {"waveform": audio}, timeout=30)
     np.testing.assert_allclose(scores, model.predict(audio, verbose=0), atol=1e-5)
@@ -167,8 +155,8 @@ def test_grpc_client_waveform_and_wav(served, grpc_target):
     np.testing.assert_allclose(scores, model.predict(pcm / 32768.0, verbose=0), atol=1e-5)
 
 
-def test_grpc_errors_are_status_codes(grpc, grpc_target):
-    client = import_example("grpc_client")
+def test_grpc_errors_are_status_codes(grpc, grpc_target, serving_example):
+    client = serving_example("grpc_client")
     with pytest.raises(grpc.RpcError) as error:
         client.predict(grpc_target, MODEL_NAME, {"wav": [b"not a wav"]}, signature="serve_wav", timeout=30)
     assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -177,9 +165,9 @@ def test_grpc_errors_are_status_codes(grpc, grpc_target):
     assert error.value.code() == grpc.StatusCode.NOT_FOUND
 
 
-def test_rest_client_waveform_and_base64_wav(served, rest_server):
+def test_rest_client_waveform_and_base64_wav(served, rest_server, serving_example):
     model, path, _ = served
-    client = import_example("rest_client")
+    client = serving_example("rest_client")
     labels, preset = client.read_assets(pathlib.Path(path) / "assets")
     assert labels == list(model.preset.labels) and preset["sample_rate"] == 16000
     audio = clips()
@@ -191,10 +179,10 @@ def test_rest_client_waveform_and_base64_wav(served, rest_server):
                                model.predict(pcm / 32768.0, verbose=0), atol=1e-5)
 
 
-def test_rest_client_reads_scores_from_rows_of_several_outputs(served_frames, rest_server):
+def test_rest_client_reads_scores_from_rows_of_several_outputs(served_frames, rest_server, serving_example):
     # serve_wav of a frame model answers `scores` and `frames`: TF Serving sends a dict per clip.
     model, _, _ = served_frames
-    client = import_example("rest_client")
+    client = serving_example("rest_client")
     pcm = np.round(harmonic_test_signal(22050, 1.0) * 32767).astype(np.int16)
     buffer = io.BytesIO()
     soundfile.write(buffer, pcm, 22050, format="WAV", subtype="PCM_16")
