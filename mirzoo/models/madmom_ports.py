@@ -63,3 +63,8 @@ HARMONY_EVALUATION = ("measured by mirzoo with benchmarks/madmom_evaluation_harm
                       "with labels from the score: 12 rhythmic_test_signal clips of 30 s (seeds 100-111) for key "
                       "and chords, 6 piano_test_signal pieces of 30 s (seeds 200-205) for notes; synthetic audio, "
                       "not the authors' results on real recordings")
+
+# madmom's chroma, chord and key front ends: 8192-sample frames, log filterbank with 24 bands per octave,
+# log10(1 + x); each preset adds its hop and frequency range.
+HARMONIC_RESOLUTION = dict(kind="filtered", n_fft=8192, filterbank="log_bins", bands_per_octave=24, unique_filters=True,
+                           log_multiplier=1.0, log_shift=1.0, log_base="10")

@@ -1,14 +1,12 @@
-from mirzoo.models.madmom_ports import HARMONY_EVALUATION, madmom_preset
+from mirzoo.models.madmom_ports import HARMONIC_RESOLUTION, HARMONY_EVALUATION, madmom_preset
 
 PRESETS = (
     madmom_preset(
         "cnn_chords",
         labels=tuple(f"feature_{index}" for index in range(128)),
         frame_rate=10.0,
-        # 10 frames per second (hop 4410), 24 bands per octave from 60 to 2600 Hz (113 bands), log10(1 + x).
-        frontend=dict(kind="filtered", n_fft=8192, hop_length=4410, filterbank="log_bins", bands_per_octave=24,
-                      f_min=60.0, f_max=2600.0, unique_filters=True, log_multiplier=1.0, log_shift=1.0,
-                      log_base="10"),
+        # 10 frames per second (hop 4410), 60 to 2600 Hz (113 bands).
+        frontend=dict(HARMONIC_RESOLUTION, hop_length=4410, f_min=60.0, f_max=2600.0),
         arch_config=dict(filters=(32, 64), convolutions=(4, 2), units=128, last_kernel=(9, 12), context=11),
         paper="F. Korzeniowski and G. Widmer, 'A fully convolutional deep auditory model for musical chord "
               "recognition', MLSP 2016",

@@ -1,5 +1,5 @@
 from mirzoo.models.labels import KEYS
-from mirzoo.models.madmom_ports import HARMONY_EVALUATION, madmom_preset
+from mirzoo.models.madmom_ports import HARMONIC_RESOLUTION, HARMONY_EVALUATION, madmom_preset
 
 PRESETS = (
     madmom_preset(
@@ -7,10 +7,8 @@ PRESETS = (
         labels=KEYS,
         frame_rate=None,
         task="classification",
-        # 5 frames per second (hop 8820), 24 bands per octave from 65 to 2100 Hz (105 bands), log10(1 + x).
-        frontend=dict(kind="filtered", n_fft=8192, hop_length=8820, filterbank="log_bins", bands_per_octave=24,
-                      f_min=65.0, f_max=2100.0, unique_filters=True, log_multiplier=1.0, log_shift=1.0,
-                      log_base="10"),
+        # 5 frames per second (hop 8820), 65 to 2100 Hz (105 bands): the deep chroma's spectrogram at half its rate.
+        frontend=dict(HARMONIC_RESOLUTION, hop_length=8820, f_min=65.0, f_max=2100.0),
         arch_config=dict(filters=(24, 48, 96, 192), first_kernel=5),
         paper="F. Korzeniowski and G. Widmer, 'Genre-agnostic key classification with convolutional neural "
               "networks', ISMIR 2018",

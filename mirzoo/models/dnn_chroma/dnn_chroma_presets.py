@@ -1,5 +1,5 @@
 from mirzoo.models.labels import PITCH_CLASSES
-from mirzoo.models.madmom_ports import HARMONY_EVALUATION, madmom_preset
+from mirzoo.models.madmom_ports import HARMONIC_RESOLUTION, HARMONY_EVALUATION, madmom_preset
 from mirzoo.presets import PresetConfig, WeightsFile
 
 PAPER = ("F. Korzeniowski and G. Widmer, 'Feature learning for chord recognition: the deep chroma extractor', "
@@ -10,8 +10,7 @@ PAPER = ("F. Korzeniowski and G. Widmer, 'Feature learning for chord recognition
 MADMOM_NETWORK = dict(
     labels=PITCH_CLASSES,
     frame_rate=10.0,
-    frontend=dict(kind="filtered", n_fft=8192, hop_length=4410, filterbank="log_bins", bands_per_octave=24,
-                  f_min=65.0, f_max=2100.0, unique_filters=True, log_multiplier=1.0, log_shift=1.0, log_base="10"),
+    frontend=dict(HARMONIC_RESOLUTION, hop_length=4410, f_min=65.0, f_max=2100.0),
     arch_config=dict(context=7, units=256, n_hidden=3, dropout=0.0, input_norm=False, context_padding="zeros"),
     paper=PAPER,
     clip_seconds=300.0,
