@@ -165,17 +165,39 @@ def _checked_labels(labels):
     return labels
 
 
-def _mix_batch(tf, probability, waveform, target, random_bits):
-    """Mix each example, with `probability`, with the previous one of its batch; targets become their union."""
+def _mix_batch(tf, probability, waveform, target, seed):
+    """Mix each example, with `probability`, with the previous one of its batch; targets become their union.
+
+    `seed` is the batch's stateless seed pair (int64 `(2,)`)."""
     size = tf.shape(waveform)[0]
-    seed = tf.stack([random_bits, tf.constant(0, tf.int64)])
     chosen = tf.random.stateless_uniform([size], seed=seed) < probability
-    gain = tf.random.stateless_uniform([size], seed=seed + 1, minval=MIX_GAINS[0], maxval=MIX_GAINS[1])
+    gain = tf.random.stateless_uniform([size], seed=seed + [0, 1], minval=MIX_GAINS[0], maxval=MIX_GAINS[1])
     gain = tf.where(chosen, gain, 0.0)
     waveform = (waveform + gain[:, None] * tf.roll(waveform, 1, axis=0)) / (1.0 + gain[:, None])
     union = tf.maximum(target, tf.roll(target, 1, axis=0))
     chosen = tf.reshape(chosen, tf.concat([[size], tf.ones([tf.rank(target) - 1], tf.int32)], axis=0))
     return waveform, tf.where(chosen, union, target)
+
+
+def _pass_seeds(tf, seed):
+    """A dataset of one stateless seed pair (int64 `(2,)`), a new one each time it is iterated (each pass over the
+    clips), drawn from `seed` alone: TensorFlow's global seed (`tf.random.set_seed`, which Keras's
+    `set_random_seed` sets) does not change it, as it would change `Dataset.shuffle(seed=...)`."""
+    generator = tf.random.Generator.from_seed(seed)
+    return tf.data.Dataset.from_tensors(0).map(lambda _: generator.make_seeds(1)[:, 0])
+
+
+def _shuffled_in_blocks(tf, dataset, block, seed):
+    """`dataset`'s `(index, waveform)` elements shuffled within consecutive blocks of `block` (as a shuffle buffer
+    would, for a cache that can only be read in order), each block by its own stateless permutation."""
+    def permuted(number, elements):
+        indices, waveforms = elements
+        size = tf.shape(indices, out_type=tf.int64)[0]
+        order = tf.random.experimental.index_shuffle(
+            tf.range(size), tf.random.experimental.stateless_fold_in(seed, number), size - 1)
+        return tf.data.Dataset.from_tensor_slices((tf.gather(indices, order), tf.gather(waveforms, order)))
+
+    return dataset.ragged_batch(block).enumerate().flat_map(permuted)
 
 
 def usable_clips(manifest, preset, labels=None, strict=False):
@@ -248,7 +270,8 @@ def clip_dataset(clips, preset, batch_size=16, training=True, seed=0, crop=None,
         batch_size: examples per batch, an integer >= 1 (the last partial batch is
             dropped when training, so training needs at least `batch_size` clips).
         training: shuffle (seeded, reshuffled each epoch) and crop randomly.
-        seed: makes shuffling and crops reproducible.
+        seed: decides the shuffling, crops and mixing of every epoch, alone: TensorFlow's global seed
+            (`tf.random.set_seed`) does not change them.
         crop: `"random"`, `"center"` or `"start"`; default random when training,
             center otherwise.
         cache: keep decoded audio in memory (`True`) or in files at this path prefix.
@@ -309,12 +332,11 @@ def clip_dataset(clips, preset, batch_size=16, training=True, seed=0, crop=None,
 
         return index, tf.cond(graph_table[index], in_graph_decode, outside_graph_decode)
 
-    def cut(element, random_bits):
-        index, waveform = element
+    def cut(index, waveform, seed_pair):
         length = tf.shape(waveform)[0]
         spare = tf.maximum(length - clip, 0)
         if crop == "random":
-            draw = tf.random.stateless_uniform([], seed=tf.stack([random_bits, tf.cast(index, tf.int64)]))
+            draw = tf.random.stateless_uniform([], seed=tf.random.experimental.stateless_fold_in(seed_pair, index))
             start = tf.cast(draw * tf.cast(spare + 1, tf.float32), tf.int32)
         elif crop == "center":
             start = spare // 2
@@ -325,31 +347,46 @@ def clip_dataset(clips, preset, batch_size=16, training=True, seed=0, crop=None,
         segment = tf.pad(segment, [[0, clip - tf.shape(segment)[0]]])
         segment = tf.ensure_shape(segment, [clip])
         if not frame_task:
-            return segment, tf.ensure_shape(target_table[index], [n_labels])
+            return segment, tf.ensure_shape(target_table[index], [n_labels]), seed_pair
         frames = target_table[index][start // hop : start // hop + clip_frames]
         frames = tf.pad(frames, [[0, clip_frames - tf.shape(frames)[0]], [0, 0]])
-        return segment, tf.ensure_shape(frames, [clip_frames, n_labels])
+        return segment, tf.ensure_shape(frames, [clip_frames, n_labels]), seed_pair
 
-    dataset = tf.data.Dataset.range(count)
-    if training and not cache:
-        dataset = dataset.shuffle(count, seed=seed, reshuffle_each_iteration=True)
-    dataset = dataset.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    dataset = dataset.filter(lambda index, waveform: tf.size(waveform) > 0)
+    decoded = tf.data.Dataset.range(count)
+    if cache or not training:
+        decoded = decoded.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        decoded = decoded.filter(lambda index, waveform: tf.size(waveform) > 0)
     if cache:
-        dataset = dataset.cache("" if cache is True else os.fspath(cache))
-        if training:
-            dataset = dataset.shuffle(min(count, 1024), seed=seed, reshuffle_each_iteration=True)
+        decoded = decoded.cache("" if cache is True else os.fspath(cache))
+
+    def one_pass(seed_pair):
+        """The clips of one pass, in a new order when training, each with the pass's seed pair."""
+        if not training:
+            clips = decoded
+        elif cache:
+            clips = _shuffled_in_blocks(tf, decoded, min(count, 1024), seed_pair)
+        else:
+            order = tf.data.Dataset.range(count).map(
+                lambda i: tf.random.experimental.index_shuffle(i, seed_pair, tf.constant(count - 1, tf.int64)))
+            clips = order.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+            clips = clips.filter(lambda index, waveform: tf.size(waveform) > 0)
+        return clips.map(lambda index, waveform: (index, waveform, seed_pair))
+
+    dataset = _pass_seeds(tf, seed).flat_map(one_pass)
     if training:
         # The filter leaves the length unknown; a second pass fills the place of a clip skipped while decoding, so
         # that every epoch has `count` clips and can say so.
         dataset = dataset.repeat(2).take(count).apply(tf.data.experimental.assert_cardinality(count))
-    dataset = tf.data.Dataset.zip(dataset, tf.data.Dataset.random(seed=seed))
     dataset = dataset.map(cut, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    dataset = dataset.batch(batch_size, drop_remainder=training)
+    dataset = dataset.batch(batch_size, drop_remainder=training).enumerate()
     if training and mix > 0:
-        dataset = tf.data.Dataset.zip(dataset, tf.data.Dataset.random(seed=seed + 1))
-        dataset = dataset.map(lambda batch, bits: _mix_batch(tf, mix, *batch, bits),
-                              num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        def mix_batch(number, batch):
+            waveform, target, seed_pairs = batch
+            seed_pair = tf.random.experimental.stateless_fold_in(seed_pairs[0], number)
+            return _mix_batch(tf, mix, waveform, target, seed_pair)
+        dataset = dataset.map(mix_batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    else:
+        dataset = dataset.map(lambda number, batch: batch[:2])
     options = tf.data.Options()
     options.deterministic = True
     return dataset.with_options(options).prefetch(tf.data.AUTOTUNE)
