@@ -3,6 +3,35 @@
 import numpy as np
 
 
+def average_ranks(values):
+    """1-based ranks of `values` `(n,)`, ties sharing their average rank (as `scipy.stats.rankdata`)."""
+    values = np.asarray(values, dtype=np.float64)
+    order = np.argsort(values, kind="mergesort")
+    ranks = np.empty(len(values))
+    sorted_values = values[order]
+    boundaries = np.flatnonzero(np.diff(sorted_values)) + 1
+    starts = np.concatenate([[0], boundaries])
+    ends = np.concatenate([boundaries, [len(values)]])
+    for start, end in zip(starts, ends):
+        ranks[order[start:end]] = (start + end + 1) / 2.0
+    return ranks
+
+
+def spearman(targets, scores):
+    """Spearman's rank correlation of one label's `(n,)` targets and scores, or NaN where either is constant."""
+    a, b = average_ranks(targets), average_ranks(scores)
+    a, b = a - a.mean(), b - b.mean()
+    denominator = np.sqrt(np.sum(a * a) * np.sum(b * b))
+    return float(np.sum(a * b) / denominator) if denominator > 0 else float("nan")
+
+
+def top_k_agreement(targets, scores, k=5):
+    """Mean share of each row's `k` best targets that are also among its `k` best scores (`(n, labels)` each)."""
+    best = np.argsort(-np.asarray(targets), axis=1, kind="stable")[:, :k]
+    guessed = np.argsort(-np.asarray(scores), axis=1, kind="stable")[:, :k]
+    return float(np.mean([len(np.intersect1d(a, b)) / k for a, b in zip(best, guessed)]))
+
+
 def roc_auc(targets, scores):
     """Area under the ROC curve of one label (ties count half), or NaN without both classes.
 
@@ -15,15 +44,7 @@ def roc_auc(targets, scores):
     positives, negatives = targets.sum(), (~targets).sum()
     if positives == 0 or negatives == 0:
         return float("nan")
-    order = np.argsort(scores, kind="mergesort")
-    ranks = np.empty(len(scores))
-    sorted_scores = scores[order]
-    # Average ranks over ties (Mann-Whitney U).
-    boundaries = np.flatnonzero(np.diff(sorted_scores)) + 1
-    starts = np.concatenate([[0], boundaries])
-    ends = np.concatenate([boundaries, [len(scores)]])
-    for start, end in zip(starts, ends):
-        ranks[order[start:end]] = (start + end + 1) / 2.0
+    ranks = average_ranks(scores)
     return float((ranks[targets].sum() - positives * (positives + 1) / 2.0) / (positives * negatives))
 
 

@@ -536,6 +536,13 @@ def front_end_and_network(model):
         return _bodies[model]
 
 
+def front_end_features(model, audio, sample_rate=None):
+    """`model`'s front-end output for a whole recording (a path, or an array with its `sample_rate`), computed in
+    chunks as the frame models' activations are: `(frames, ...)`, frame `k` centred on sample `k · hop_length`."""
+    frontend = front_end_and_network(model)[0]
+    return _frames(frontend, model.preset, _blocks(audio, sample_rate, model.preset.sample_rate))[0]
+
+
 def _classify(model, preset, blocks):
     """The whole recording's distribution: the front end in chunks, then the network once on all frames."""
     features, total = _frames(front_end_and_network(model)[0], preset, blocks)

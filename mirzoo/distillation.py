@@ -1,0 +1,344 @@
+"""Distillation: a teacher tagger's taggrams over a corpus as soft labels, and student taggers trained on them.
+
+A corpus is a folder with `tracks.jsonl` (one JSON row per track: `file`, the audio's path relative to the
+folder, `seconds`, and `split`, "train" or "validation"; `mirzoo corpus debian` writes one). Four steps, each
+resumable (a track whose output exists is skipped), each a function:
+
+- :func:`label_with_teacher`: the teacher's taggram of every track (`teacher/<teacher>/<track>.npy`,
+  `(patches, labels)` float32), and one soft-label manifest per split (`teacher/<teacher>/<split>.jsonl`, rows
+  `{"audio", "frame_labels", "frame_rate"}`: the form `mirzoo.train` reads, see `mirzoo.data.manifest`).
+- :func:`extract_features`: the student's front-end output of every track (`features/<student>/<track>.npy`,
+  float16). The front end has no trainable weights, so computing it once gives the features every epoch would
+  recompute; the on-graph front end of the trained model computes the same features at inference.
+- :func:`train_student`: the student's network (all of it after the front end) on random crops of those
+  features, each labelled with the teacher's scores over the crop (:func:`crop_target`), with binary
+  cross-entropy; checkpointed every epoch (`mirzoo.checkpoints`), so a run stops and resumes without loss.
+- :func:`compare_with_teacher`: the student against the teacher on a split's tracks, end to end through
+  `mirzoo.predict` (ROC-AUC, Spearman correlation, top-5 agreement).
+"""
+
+import dataclasses
+import json
+import os
+import time
+
+import keras
+import numpy as np
+
+from mirzoo import checkpoints
+
+TRACKS = "tracks.jsonl"
+# Positives of the ROC-AUC against a teacher: the segments whose teacher score is in the tag's top 20 %.
+POSITIVE_QUANTILE = 0.8
+
+
+def read_tracks(corpus_dir):
+    """The rows of `corpus_dir/tracks.jsonl`, in file order."""
+    path = os.path.join(corpus_dir, TRACKS)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"{path}: no track list; build the corpus first (mirzoo corpus debian).")
+    with open(path, encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def _track_name(row):
+    """The track's output name: its audio path below `audio/`, without the extension (`0ad-data/Sands_of_Time`)."""
+    name = os.path.splitext(row["file"])[0]
+    return name[len("audio/"):] if name.startswith("audio/") else name
+
+
+def _save_atomically(path, array):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    temporary = f"{path}.tmp-{os.getpid()}.npy"
+    np.save(temporary, array)
+    os.replace(temporary, path)
+
+
+def _progress(rows, description, progress):
+    from tqdm.auto import tqdm
+
+    return tqdm(rows, desc=description, unit="track", disable=not progress)
+
+
+def teacher_dir(corpus_dir, teacher):
+    return os.path.join(corpus_dir, "teacher", teacher)
+
+
+def label_with_teacher(corpus_dir, teacher="musicnn.mtt", progress=True):
+    """Score every track of the corpus with `teacher` and write one soft-label manifest per split.
+
+    Args:
+        corpus_dir: the corpus folder (`tracks.jsonl` and the audio).
+        teacher: a tagging preset name. A patch tagger (musicnn's) scores non-overlapping patches; of another
+            tagger's windows, those end to end are kept (not the tail window aligned to the end of the file).
+        progress: show a progress bar.
+
+    Returns:
+        `{split: manifest path}`. Each manifest row is `{"audio", "frame_labels", "frame_rate"}` (paths relative
+        to the manifest), `frame_rate` in taggram rows per second: row `k` scores `[k / rate, (k + 1) / rate)` s.
+    """
+    from mirzoo.inference import predict
+    from mirzoo.loading import load
+
+    rows = read_tracks(corpus_dir)
+    out = teacher_dir(corpus_dir, teacher)
+    model, rate = None, None
+    rate_path = os.path.join(out, "frame_rate.json")
+    if os.path.isfile(rate_path):
+        with open(rate_path, encoding="utf-8") as handle:
+            rate = json.load(handle)["frame_rate"]
+    for row in _progress(rows, f"{teacher} taggrams", progress):
+        path = os.path.join(out, _track_name(row) + ".npy")
+        if os.path.isfile(path):
+            continue
+        model = model or load(teacher)
+        result = predict(model, os.path.join(corpus_dir, row["file"]))
+        rate = 1.0 / result.window_seconds
+        # Rows end to end: a window tagger's last window, aligned to the end of the file, overlaps the one before.
+        end_to_end = np.isclose(result.window_times, np.arange(len(result.window_times)) * result.window_seconds)
+        _save_atomically(path, result.taggram[end_to_end].astype(np.float32))
+    if rate is None:
+        raise ValueError(f"{corpus_dir}: no tracks to label.")
+    os.makedirs(out, exist_ok=True)
+    with open(rate_path, "w", encoding="utf-8") as handle:
+        json.dump({"frame_rate": rate}, handle)
+    manifests = {}
+    for split in sorted({row.get("split", "train") for row in rows}):
+        manifest = os.path.join(out, f"{split}.jsonl")
+        with open(manifest, "w", encoding="utf-8") as handle:
+            for row in rows:
+                if row.get("split", "train") == split:
+                    handle.write(json.dumps({
+                        "audio": os.path.relpath(os.path.join(corpus_dir, row["file"]), out),
+                        "frame_labels": _track_name(row) + ".npy", "frame_rate": rate}) + "\n")
+        manifests[split] = manifest
+    return manifests
+
+
+def read_taggram(corpus_dir, teacher, row):
+    """`(taggram (rows, labels), rate rows/s)` of one track, as :func:`label_with_teacher` wrote it."""
+    out = teacher_dir(corpus_dir, teacher)
+    with open(os.path.join(out, "frame_rate.json"), encoding="utf-8") as handle:
+        rate = json.load(handle)["frame_rate"]
+    return np.load(os.path.join(out, _track_name(row) + ".npy")), rate
+
+
+def crop_target(taggram, rate, start, seconds):
+    """The teacher's scores over the crop `[start, start + seconds)` (seconds): the mean of the taggram rows it
+    overlaps, each weighted by its overlap (row `k` covers `[k / rate, (k + 1) / rate)`). A crop that overlaps no
+    row (past the last, which scores whole patches only) takes the last row.
+
+    Returns:
+        float32 `(labels,)`.
+    """
+    first = max(0, int(np.floor(start * rate)))
+    last = min(len(taggram), int(np.ceil((start + seconds) * rate)))
+    if last <= first:
+        return taggram[-1].astype(np.float32)
+    rows = np.arange(first, last)
+    overlap = np.minimum(start + seconds, (rows + 1) / rate) - np.maximum(start, rows / rate)
+    weights = np.clip(overlap, 0.0, None)
+    return (weights @ taggram[first:last] / weights.sum()).astype(np.float32)
+
+
+def features_dir(corpus_dir, student):
+    return os.path.join(corpus_dir, "features", student)
+
+
+def extract_features(corpus_dir, student, progress=True):
+    """Write the front-end output of `student` (a model from `mirzoo.build` / `load`) for every track.
+
+    A decibel front end's `top_db` floor is relative to each example's peak, so it is left out here and applied
+    to each crop when training (:func:`floor_like_the_front_end`), as the model applies it to each input.
+
+    Returns:
+        the features folder: `<track>.npy`, float16 `(frames, ...)`, frame `k` centred on sample
+        `k · hop_length` at the student's rate (the front end of the whole recording, computed in chunks).
+    """
+    from mirzoo.inference import front_end_features
+    from mirzoo.loading import build
+
+    front_end = build(student.preset, top_db=None) if "top_db" in student.preset.frontend else student
+    out = features_dir(corpus_dir, student.preset.name)
+    for row in _progress(read_tracks(corpus_dir), f"{student.preset.name} features", progress):
+        path = os.path.join(out, _track_name(row) + ".npy")
+        if not os.path.isfile(path):
+            _save_atomically(path, front_end_features(front_end, os.path.join(corpus_dir, row["file"]))
+                             .astype(np.float16))
+    return out
+
+
+def floor_like_the_front_end(crop, preset):
+    """`crop` (float32 `(frames, ...)` of :func:`extract_features`) with the front end's `top_db` floor below
+    the crop's own peak, as the model floors each input."""
+    top_db = preset.frontend.get("top_db") if preset.frontend.get("compression") == "db" else None
+    return crop if top_db is None else np.maximum(crop, crop.max() - np.float32(top_db))
+
+
+@dataclasses.dataclass
+class _Crops:
+    """The tracks one split trains or validates on: features, teacher taggrams and rates."""
+
+    features: list
+    taggrams: list
+    rate: float
+
+    @property
+    def weights(self):
+        """Chance of each track being drawn: its share of the frames."""
+        lengths = np.array([len(f) for f in self.features], np.float64)
+        return lengths / lengths.sum()
+
+
+def _load_split(corpus_dir, student, teacher, split, crop_frames):
+    rows = [row for row in read_tracks(corpus_dir) if row.get("split", "train") == split]
+    folder = features_dir(corpus_dir, student.preset.name)
+    features, taggrams, rate = [], [], None
+    for row in rows:
+        frames = np.load(os.path.join(folder, _track_name(row) + ".npy"))
+        if len(frames) < crop_frames:
+            continue  # shorter than one crop: padding would show the network silence it never meets
+        taggram, rate = read_taggram(corpus_dir, teacher, row)
+        features.append(frames)
+        taggrams.append(taggram)
+    if not features:
+        raise ValueError(f"{corpus_dir}: no {split} track is as long as one crop ({crop_frames} frames).")
+    return _Crops(features, taggrams, rate)
+
+
+def _crop_batch(crops, preset, crop_frames, batch_size, rng):
+    """`(features (batch, crop_frames, ...), targets (batch, labels))`: crops of tracks drawn by length."""
+    hop_seconds = preset.frontend["hop_length"] / preset.sample_rate
+    tracks = rng.choice(len(crops.features), size=batch_size, p=crops.weights)
+    inputs, targets = [], []
+    for track in tracks:
+        frames = crops.features[track]
+        start = int(rng.integers(0, len(frames) - crop_frames + 1))
+        inputs.append(floor_like_the_front_end(frames[start : start + crop_frames].astype(np.float32), preset))
+        targets.append(crop_target(crops.taggrams[track], crops.rate, start * hop_seconds, preset.clip_seconds))
+    return np.stack(inputs), np.stack(targets)
+
+
+class CropBatches(keras.utils.PyDataset):
+    """`steps` batches of random crops per epoch; batch `i` of epoch `e` is drawn from `(seed, e, i)` alone, so a
+    resumed run sees the batches an uninterrupted one would."""
+
+    def __init__(self, crops, preset, crop_frames, batch_size, steps, seed, initial_epoch):
+        super().__init__()
+        self.crops, self.preset, self.crop_frames, self.batch_size = crops, preset, crop_frames, batch_size
+        self.steps, self.seed, self.epoch = steps, seed, initial_epoch
+
+    def __len__(self):
+        return self.steps
+
+    def __getitem__(self, index):
+        rng = np.random.default_rng([self.seed, self.epoch, index])
+        return _crop_batch(self.crops, self.preset, self.crop_frames, self.batch_size, rng)
+
+    def on_epoch_end(self):
+        self.epoch += 1
+
+
+class EpochTimes(keras.callbacks.Callback):
+    """Appends each epoch's wall time (seconds) to a JSON list at `path`, kept across resumed runs."""
+
+    def __init__(self, path):
+        super().__init__()
+        self.path = path
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        seconds = []
+        if os.path.isfile(self.path):
+            with open(self.path, encoding="utf-8") as handle:
+                seconds = json.load(handle)
+        checkpoints.atomic_write_json(seconds[:epoch] + [round(time.perf_counter() - self.started, 1)], self.path)
+
+
+def _fixed_batches(crops, preset, crop_frames, batch_size, steps, seed):
+    """The same `steps` batches every time: the validation crops."""
+    rng = np.random.default_rng([seed, 2**31])
+    batches = [_crop_batch(crops, preset, crop_frames, batch_size, rng) for _ in range(steps)]
+    return np.concatenate([x for x, _ in batches]), np.concatenate([y for _, y in batches])
+
+
+def train_student(corpus_dir, student, output_dir, teacher="musicnn.mtt", epochs=10, batch_size=32,
+                  learning_rate=1e-3, seed=0, steps_per_epoch=None, verbose="auto"):
+    """Train `student`'s network on the corpus's train split against the teacher's soft labels.
+
+    An epoch is `steps_per_epoch` batches of random crops (the student's `clip_seconds`), by default as many
+    crops as the train split holds end to end; validation is a fixed set of crops of the validation split, a
+    fifth as many as it holds end to end. The best epoch by validation
+    loss is kept; calling again with more `epochs` resumes from the last one.
+
+    Args:
+        corpus_dir: the corpus, with features (:func:`extract_features`) and taggrams (:func:`label_with_teacher`).
+        student: a model from `mirzoo.build` whose labels are the teacher's (same order).
+        output_dir: checkpoints (`checkpoints/`) and each epoch's wall time (`epoch_seconds.json`).
+        steps_per_epoch: batches per epoch (keep it when resuming: it decides which crops an epoch draws).
+
+    Returns:
+        `student`, with the best epoch's weights, and the training history (`{metric: [per epoch]}`).
+    """
+    from mirzoo.inference import front_end_and_network
+
+    preset = student.preset
+    crop_frames = 1 + preset.clip_samples // preset.frontend["hop_length"]
+    train = _load_split(corpus_dir, student, teacher, "train", crop_frames)
+    validation = _load_split(corpus_dir, student, teacher, "validation", crop_frames)
+    steps = steps_per_epoch or max(1, sum(len(f) for f in train.features) // crop_frames // batch_size)
+    validation_steps = max(1, sum(len(f) for f in validation.features) // crop_frames // batch_size // 5)
+    network = front_end_and_network(student)[1]
+    network.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy")
+    checkpoint_dir = os.path.join(output_dir, "checkpoints")
+    keras.utils.set_random_seed(seed)
+    initial_epoch = checkpoints.restore(network, checkpoint_dir)
+    timer = EpochTimes(os.path.join(output_dir, "epoch_seconds.json"))
+    if initial_epoch < epochs:
+        network.fit(CropBatches(train, preset, crop_frames, batch_size, steps, seed, initial_epoch),
+                    validation_data=_fixed_batches(validation, preset, crop_frames, batch_size, validation_steps, seed),
+                    epochs=epochs, initial_epoch=initial_epoch, verbose=verbose,
+                    callbacks=[checkpoints.Checkpoints(checkpoint_dir, monitor="val_loss"), timer])
+    network.load_weights(os.path.join(checkpoint_dir, checkpoints.BEST_FILE))
+    return student, checkpoints.read_state(checkpoint_dir)["history"]
+
+
+def compare_with_teacher(student, corpus_dir, teacher="musicnn.mtt", split="validation", progress=True):
+    """The student against the teacher on a split's tracks, end to end (`mirzoo.predict` on each file).
+
+    Segments are the student's windows (`clip_seconds`, end to end); a segment's teacher score is
+    :func:`crop_target` over it; tracks are scored by the mean of their windows, as `TaggingResult.scores`.
+
+    Returns:
+        `{"segments": {...}, "tracks": {...}}`, each with `macro_roc_auc` (positives: the teacher's scores in the
+        tag's top 20 %), `spearman` (mean per-tag rank correlation), `top5_agreement` (mean share of the teacher's
+        five best tags among the student's five best), and `count`.
+    """
+    from mirzoo.inference import predict
+
+    student_segments, teacher_segments, student_tracks, teacher_tracks = [], [], [], []
+    rows = [row for row in read_tracks(corpus_dir) if row.get("split", "train") == split]
+    for row in _progress(rows, f"{student.preset.name} vs {teacher}", progress):
+        result = predict(student, os.path.join(corpus_dir, row["file"]))
+        taggram, rate = read_taggram(corpus_dir, teacher, row)
+        targets = np.stack([crop_target(taggram, rate, start, result.window_seconds)
+                            for start in result.window_times])
+        student_segments.append(result.taggram)
+        teacher_segments.append(targets)
+        student_tracks.append(result.scores)
+        teacher_tracks.append(taggram.mean(axis=0))
+    return {"segments": agreement(np.concatenate(teacher_segments), np.concatenate(student_segments)),
+            "tracks": agreement(np.stack(teacher_tracks), np.stack(student_tracks))}
+
+
+def agreement(teacher_scores, student_scores):
+    """How well `(n, labels)` student scores follow the teacher's: see :func:`compare_with_teacher`."""
+    from mirzoo.evaluation import macro, roc_auc, spearman, top_k_agreement
+
+    positives = teacher_scores >= np.quantile(teacher_scores, POSITIVE_QUANTILE, axis=0)
+    return {"macro_roc_auc": macro(roc_auc, positives, student_scores)[0],
+            "spearman": macro(spearman, teacher_scores, student_scores)[0],
+            "top5_agreement": top_k_agreement(teacher_scores, student_scores, 5),
+            "count": int(len(teacher_scores))}

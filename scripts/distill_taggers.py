@@ -1,0 +1,83 @@
+"""Distil musicnn's MagnaTagATune tagger into the tutorial's taggers, on a corpus of real music (issue 16).
+
+    python scripts/distill_taggers.py teacher  CORPUS                 # musicnn.mtt taggrams + soft-label manifests
+    python scripts/distill_taggers.py features CORPUS                 # each student's front-end output, once
+    python scripts/distill_taggers.py train    CORPUS STUDENT --epochs N --out runs/STUDENT
+    python scripts/distill_taggers.py compare  CORPUS STUDENT --out runs/STUDENT   # validation table, preset
+
+CORPUS is `mirzoo corpus debian`'s folder (tracks.jsonl with a train/validation split). Every step is
+resumable: run it again after an interruption, or with more epochs to train on. STUDENT is `crnn_tagger` or
+`conv1d_tagger`; its preset is `<student>.mtt_distilled`, the `.synth` preset's architecture, input contract
+and front end with musicnn's 50 MagnaTagATune labels. `compare` writes the preset (weights, SHA-256 and the
+measured table) into `--out`/preset; `scripts/publish_weights.py`-style copying into `weights/` is by hand.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+TEACHER = "musicnn.mtt"
+STUDENTS = ("crnn_tagger", "conv1d_tagger")
+
+
+def student_model(arch):
+    import mirzoo
+
+    teacher = mirzoo.get_preset(TEACHER)
+    model = mirzoo.build(f"{arch}.synth", labels=teacher.labels)
+    model.preset = model.preset.replace(name=f"{arch}.mtt_distilled", metrics={})
+    return model
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("step", choices=("teacher", "features", "train", "compare"))
+    parser.add_argument("corpus")
+    parser.add_argument("student", nargs="?", choices=STUDENTS)
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--learning-rate", type=float, default=1e-3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps-per-epoch", type=int, help="default: one pass over the train split's crops")
+    parser.add_argument("--out", help="run folder (train, compare)")
+    args = parser.parse_args(argv)
+
+    from mirzoo import distillation
+
+    started = time.perf_counter()
+    if args.step == "teacher":
+        print(distillation.label_with_teacher(args.corpus, TEACHER))
+    elif args.step == "features":
+        for arch in [args.student] if args.student else STUDENTS:
+            print(distillation.extract_features(args.corpus, student_model(arch)))
+    else:
+        if not (args.student and args.out):
+            parser.error(f"{args.step} needs a STUDENT and --out")
+        model = student_model(args.student)
+        if args.step == "train":
+            _, history = distillation.train_student(args.corpus, model, args.out, TEACHER, epochs=args.epochs,
+                                                    batch_size=args.batch_size, learning_rate=args.learning_rate,
+                                                    seed=args.seed, steps_per_epoch=args.steps_per_epoch)
+            print(json.dumps(history))
+        else:
+            compare(args, model)
+    print(f"{args.step}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+def compare(args, model):
+    import mirzoo
+    from mirzoo import checkpoints, distillation
+
+    model.load_weights(os.path.join(args.out, "checkpoints", checkpoints.BEST_FILE))
+    table = distillation.compare_with_teacher(model, args.corpus, TEACHER)
+    print(json.dumps(table, indent=2))
+    metrics = {f"teacher_{scope}_{name}": round(value, 3) for scope, values in table.items()
+               for name, value in values.items() if name != "count"}
+    preset = mirzoo.save_preset(model, os.path.join(args.out, "preset"), metrics=metrics)
+    print(preset.name, preset.weights.sha256)
+
+
+if __name__ == "__main__":
+    main()

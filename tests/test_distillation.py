@@ -1,0 +1,103 @@
+import json
+
+import numpy as np
+import pytest
+import soundfile
+
+import mirzoo
+from mirzoo import distillation
+from mirzoo.distillation import CropBatches, crop_target
+from mirzoo.testing import harmonic_test_signal
+
+keras = pytest.importorskip("keras")
+# A shipped tagger as the teacher keeps the test offline and fast; musicnn's ports are patch taggers of the same
+# form (one taggram row per 3 s).
+TEACHER = "conv1d_tagger.synth"
+
+
+def test_crop_target_is_the_overlap_weighted_mean_of_the_rows():
+    taggram = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]], np.float32)  # rows of 2 s: rate 0.5
+    # [1, 4) s overlaps row 0 for 1 s and row 1 for 2 s.
+    np.testing.assert_allclose(crop_target(taggram, 0.5, 1.0, 3.0), [1 / 3, 2 / 3], rtol=1e-6)
+    np.testing.assert_allclose(crop_target(taggram, 0.5, 2.0, 2.0), [0.0, 1.0])
+    # Past the last row's end only that row counts; past everything, the last row.
+    np.testing.assert_allclose(crop_target(taggram, 0.5, 5.0, 10.0), [0.5, 0.5])
+    np.testing.assert_allclose(crop_target(taggram, 0.5, 9.0, 1.0), [0.5, 0.5])
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """Four tracks, three for training and one for validation, as `mirzoo corpus debian` lays them out."""
+    folder = tmp_path_factory.mktemp("corpus")
+    rows = []
+    for index in range(4):
+        path = folder / "audio" / "pkg" / f"track{index}.flac"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        seconds = 3.0 * (3 + index)  # whole windows of the teacher: the tail needs no window of its own
+        soundfile.write(path, harmonic_test_signal(22050, seconds, seed=index), 22050, subtype="PCM_16")
+        rows.append({"file": f"audio/pkg/track{index}.flac", "seconds": seconds,
+                     "split": "validation" if index == 3 else "train"})
+    (folder / "tracks.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    return folder
+
+
+def test_teacher_manifests_are_soft_label_manifests_mirzoo_reads(corpus):
+    from mirzoo.data.manifest import read_frame_labels, read_manifest
+
+    manifests = distillation.label_with_teacher(str(corpus), TEACHER, progress=False)
+    assert sorted(manifests) == ["train", "validation"]
+    entries = read_manifest(manifests["train"])
+    assert len(entries) == 3 and len(read_manifest(manifests["validation"])) == 1
+    teacher = mirzoo.load(TEACHER)
+    expected = mirzoo.predict(teacher, str(corpus / "audio" / "pkg" / "track0.flac"))
+    np.testing.assert_allclose(read_frame_labels(entries[0].frame_labels), expected.taggram, atol=1e-6)
+    assert entries[0].frame_rate == pytest.approx(1 / expected.window_seconds)
+    assert entries[0].audio == str(corpus / "audio" / "pkg" / "track0.flac")
+
+
+def test_features_are_the_students_own_front_end(corpus):
+    student = mirzoo.build(TEACHER)
+    folder = distillation.extract_features(str(corpus), student, progress=False)
+    features = np.load(f"{folder}/pkg/track1.npy")
+    audio = mirzoo.audio.load_audio(str(corpus / "audio" / "pkg" / "track1.flac"), student.preset.sample_rate)[0]
+    floored = student.get_layer("frontend")
+    whole = np.asarray(mirzoo.build(student.preset, top_db=None).get_layer("frontend")(audio[None]))[0]
+    assert features.dtype == np.float16 and features.shape == whole.shape
+    np.testing.assert_allclose(features.astype(np.float32), whole, atol=0.06, rtol=2e-3)  # float16 of dB values
+    # The per-example top_db floor, applied to a crop, gives what the model's own front end gives on that crop
+    # (away from the crop's edges, where the model pads and the whole recording has audio).
+    hop, frames = student.preset.frontend["hop_length"], 94
+    crop = distillation.floor_like_the_front_end(features[50 : 50 + frames].astype(np.float32), student.preset)
+    own = np.asarray(floored(audio[None, 50 * hop : 50 * hop + student.preset.clip_samples]))[0]
+    np.testing.assert_allclose(crop[2:-2], own[2:-2], atol=0.06, rtol=2e-3)
+
+
+def test_crop_batches_depend_on_seed_epoch_and_index_alone(corpus):
+    student = mirzoo.build(TEACHER)
+    distillation.label_with_teacher(str(corpus), TEACHER, progress=False)
+    distillation.extract_features(str(corpus), student, progress=False)
+    crops = distillation._load_split(str(corpus), student, TEACHER, "train", 94)
+    one, again = (CropBatches(crops, student.preset, 94, 4, 3, seed=7, initial_epoch=2)[1] for _ in range(2))
+    np.testing.assert_array_equal(one[0], again[0])
+    later = CropBatches(crops, student.preset, 94, 4, 3, seed=7, initial_epoch=3)[1]
+    assert not np.array_equal(one[0], later[0])
+    assert one[0].shape == (4, 94, 128) and one[1].shape == (4, len(student.preset.labels))
+
+
+def test_training_resumes_and_the_teacher_agrees_with_itself(corpus, tmp_path):
+    distillation.label_with_teacher(str(corpus), TEACHER, progress=False)
+    student = mirzoo.build(TEACHER)
+    distillation.extract_features(str(corpus), student, progress=False)
+    _, history = distillation.train_student(str(corpus), student, str(tmp_path), TEACHER, epochs=1, batch_size=2,
+                                            steps_per_epoch=2, verbose=0)
+    assert len(history["loss"]) == 1 and np.isfinite(history["val_loss"][0])
+    _, history = distillation.train_student(str(corpus), mirzoo.build(TEACHER), str(tmp_path), TEACHER, epochs=2,
+                                            batch_size=2, steps_per_epoch=2, verbose=0)
+    assert len(history["loss"]) == 2
+    assert len(json.loads((tmp_path / "epoch_seconds.json").read_text())) == 2
+    # The teacher as its own student: its windows are the taggram rows, so every measure is perfect.
+    table = distillation.compare_with_teacher(mirzoo.load(TEACHER), str(corpus), TEACHER, "train", progress=False)
+    for scope in ("segments", "tracks"):
+        assert table[scope]["spearman"] == pytest.approx(1.0)
+        assert table[scope]["top5_agreement"] == 1.0
+    assert table["segments"]["macro_roc_auc"] == pytest.approx(1.0)
