@@ -74,22 +74,61 @@ def make_strategy(name="auto"):
     return tf.distribute.MultiWorkerMirroredStrategy()
 
 
+class SoftAUC(keras.metrics.AUC):
+    """ROC-AUC for targets in [0, 1]: a target `y` counts as a positive of weight `y` and a negative of weight
+    `1 - y` (the expected confusion matrix when each label is drawn with probability `y`).
+
+    On 0/1 targets it is Keras's `AUC`, to the bit. Keras's own casts targets to bool, so that a teacher's soft
+    scores (never exactly 0) would all be positives, leaving no negatives and an AUC of 0.
+    """
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = keras.ops.convert_to_tensor(y_pred)
+        y_true = keras.ops.cast(y_true, y_pred.dtype)
+        positive, negative = y_true, 1.0 - y_true
+        if sample_weight is not None:  # one per example: spread over its labels (and frames)
+            sample_weight = keras.ops.cast(sample_weight, y_pred.dtype)
+            while len(sample_weight.shape) < len(y_true.shape):
+                sample_weight = keras.ops.expand_dims(sample_weight, -1)
+            positive, negative = positive * sample_weight, negative * sample_weight
+        super().update_state(keras.ops.ones_like(y_true), y_pred, sample_weight=positive)
+        super().update_state(keras.ops.zeros_like(y_true), y_pred, sample_weight=negative)
+
+
+def soft_binary_accuracy(y_true, y_pred, threshold=0.5):
+    """How often the decision `y_pred > threshold` is right when each label is drawn with probability `y_true`:
+    `y_true` where the prediction says yes, `1 - y_true` where it says no. On 0/1 targets, binary accuracy."""
+    y_pred = keras.ops.convert_to_tensor(y_pred)
+    y_true = keras.ops.cast(y_true, y_pred.dtype)
+    return keras.ops.where(y_pred > threshold, y_true, 1.0 - y_true)
+
+
 def default_compile(model, learning_rate=1e-3):
-    """Compile with the task's defaults: binary cross-entropy and ROC-AUC (frame-wise for frame models)."""
-    metrics = [keras.metrics.AUC(multi_label=model.preset.task == "tagging", name="auc"),
-               keras.metrics.BinaryAccuracy(name="accuracy")]
+    """Compile with the task's defaults: binary cross-entropy, ROC-AUC (macro over labels for taggers, over all
+    frames for frame models) and binary accuracy, the metrics generalised to soft targets (:class:`SoftAUC`,
+    :func:`soft_binary_accuracy`), identical to Keras's on 0/1 targets."""
+    metrics = [SoftAUC(multi_label=model.preset.task == "tagging", name="auc"),
+               keras.metrics.MeanMetricWrapper(soft_binary_accuracy, name="accuracy")]
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy", metrics=metrics)
     return model
 
 
 def _manifest_labels(entries, preset):
-    """Labels for the model: the preset's when the manifest stays within them, else the manifest's own."""
-    if entries[0].labels is None:
-        return preset.labels
+    """Labels for the model: the preset's when the manifest's clip labels stay within them (or it has none: frame
+    labels only), else the manifest's own, sorted. Soft labels have one column per label of the model, which can
+    only be the preset's: a manifest with soft labels and clip labels outside the preset's is refused."""
     seen = []
     for entry in entries:
-        seen.extend(label for label in entry.labels if label not in seen)
-    return preset.labels if set(seen) <= set(preset.labels) else tuple(sorted(seen))
+        if entry.labels is not None:
+            seen.extend(label for label in entry.labels if label not in seen)
+    if set(seen) <= set(preset.labels):
+        return preset.labels
+    if any(entry.labels is None for entry in entries):
+        outside = [label for label in seen if label not in preset.labels]
+        raise ValueError(f"The manifest has rows with frame labels, one column per label of {preset.name} (in its "
+                         f"order), and rows with clip labels {outside} that {preset.name} does not have. Give every "
+                         f"row labels among {list(preset.labels)}, or train on clip labels alone.")
+    return tuple(sorted(seen))
 
 
 def _model_in_scope(model, preset, weights, labels):

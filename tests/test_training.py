@@ -19,7 +19,7 @@ import pytest
 import mirzoo
 from mirzoo import checkpoints
 from mirzoo.cli import main
-from mirzoo.data import SkippedAudioWarning, read_manifest
+from mirzoo.data import ManifestEntry, SkippedAudioWarning, read_manifest
 from mirzoo.testing import write_tagging_corpus
 
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="training uses tf.distribute")
@@ -355,3 +355,76 @@ def test_the_default_batch_size_shrinks_to_a_small_manifest_with_a_warning(corpu
     with pytest.warns(SkippedAudioWarning, match="not_there.wav"), \
             pytest.raises(ValueError, match=r"6 usable clip\(s\), fewer than batch_size=16: training drops the last"):
         mirzoo.train("conv1d_tagger", small, tmp_path / "explicit", epochs=1, batch_size=16, verbose=0)
+
+
+def test_the_metrics_are_kerass_on_0_1_targets_and_count_soft_ones_as_expected_positives_and_negatives():
+    from sklearn.metrics import roc_auc_score
+
+    from mirzoo.training import SoftAUC, soft_binary_accuracy
+
+    rng = np.random.default_rng(0)
+    # Scores in distinct buckets of the 200 thresholds: Keras's interpolated AUC is then the exact trapezoid.
+    scores = ((rng.permutation(199)[:120] + 0.5) / 199).reshape(40, 3).astype("float32")
+    hard = (rng.uniform(size=(40, 3)) > 0.6).astype("float32")
+    for multi_label in (True, False):
+        ours, kerass = SoftAUC(multi_label=multi_label), keras.metrics.AUC(multi_label=multi_label)
+        for batch in range(0, 40, 8):
+            ours.update_state(hard[batch : batch + 8], scores[batch : batch + 8])
+            kerass.update_state(hard[batch : batch + 8], scores[batch : batch + 8])
+        assert float(ours.result()) == float(kerass.result())
+    soft = rng.uniform(size=(40, 3)).astype("float32")
+    ours = SoftAUC(multi_label=True)
+    ours.update_state(soft, scores)
+    # Oracle: each clip twice, as a positive weighing `soft` and as a negative weighing `1 - soft`; macro mean.
+    expected = np.mean([roc_auc_score(np.r_[np.ones(40), np.zeros(40)], np.r_[scores[:, j], scores[:, j]],
+                                      sample_weight=np.r_[soft[:, j], 1 - soft[:, j]]) for j in range(3)])
+    assert float(ours.result()) == pytest.approx(expected, abs=1e-6)
+    kerass = keras.metrics.AUC(multi_label=True)
+    kerass.update_state(soft, scores)
+    assert float(kerass.result()) == 0.0  # every soft target counts as a positive: no negatives
+    accuracy = np.asarray(soft_binary_accuracy(soft, scores))
+    np.testing.assert_allclose(accuracy, np.where(scores > 0.5, soft, 1 - soft), rtol=1e-6)
+    np.testing.assert_array_equal(np.asarray(soft_binary_accuracy(hard, scores)),
+                                  np.asarray(keras.metrics.binary_accuracy(hard, scores)))
+
+
+def teacher_manifest(manifest, folder, soft_every=1):
+    """`manifest`'s clips with a made-up teacher's scores (rows of 1 s) for every `soft_every`-th clip: around 0.8
+    for the clip's labels, 0.15 for the others."""
+    rng = np.random.default_rng(0)
+    labels = mirzoo.get_preset("conv1d_tagger").labels
+    entries = []
+    for i, entry in enumerate(read_manifest(manifest)):
+        if i % soft_every:
+            entries.append(entry)
+            continue
+        table = rng.uniform(0.0, 0.3, size=(3, len(labels)))
+        for label in entry.labels:
+            table[:, labels.index(label)] = rng.uniform(0.6, 1.0, size=3)
+        path = os.path.join(folder, f"teacher_{os.path.basename(manifest)}_{i}.npy")
+        np.save(path, table.astype(np.float32))
+        entries.append(ManifestEntry(entry.audio, frame_labels=path, frame_rate=1.0))
+    return mirzoo.data.write_manifest(entries, os.path.join(folder, f"soft_{os.path.basename(manifest)}"))
+
+
+def test_training_a_tagger_on_a_teachers_soft_labels(corpus, tmp_path):
+    train_manifest, validation_manifest = corpus
+    train_soft = teacher_manifest(train_manifest, tmp_path, soft_every=2)  # soft and clip labels, mixed
+    validation_soft = teacher_manifest(validation_manifest, tmp_path)
+    result = mirzoo.train("conv1d_tagger", train_soft, tmp_path / "student", validation_manifest=validation_soft,
+                          epochs=2, batch_size=8, verbose=0)
+    assert result.epochs == 2 and all(np.isfinite(result.history["loss"]))
+    # Keras's own AUC and accuracy would say 0 here: every soft target a positive, none equal to a decision.
+    assert 0 < result.metrics["validation_auc"] <= 1 and 0 < result.metrics["validation_accuracy"] <= 1
+    student = mirzoo.load(result.preset_dir)
+    assert student.preset.labels == mirzoo.get_preset("conv1d_tagger").labels
+    assert student.preset.training["train_manifest"] == file_record(train_soft)
+
+
+def test_soft_labels_beside_clip_labels_the_preset_does_not_have_are_refused(corpus, tmp_path):
+    train_manifest, _ = corpus
+    entries = read_manifest(teacher_manifest(train_manifest, tmp_path, soft_every=2))
+    entries[1] = ManifestEntry(entries[1].audio, ("kazoo",))
+    manifest = mirzoo.data.write_manifest(entries, tmp_path / "kazoo.jsonl")
+    with pytest.raises(ValueError, match=r"rows with clip labels \['kazoo'\] that conv1d_tagger.synth does not have"):
+        mirzoo.train("conv1d_tagger", manifest, tmp_path / "run", epochs=1, batch_size=8, verbose=0)

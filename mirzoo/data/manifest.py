@@ -11,6 +11,33 @@ Frame-level labels (frame models): a `.npy` (or `.csv`) file per clip holding a
     audio,frame_labels,frame_rate        {"audio": "a.flac", "frame_labels": "a.npy", "frame_rate": 100}
     songs/a.flac,songs/a.npy,100
 
+Soft labels (taggers, distillation): the same kind of row for a tagger gives a
+teacher's scores instead of clip labels, `(rows, n_labels)` in [0, 1] with
+`frame_rate` rows per second; row `k` scores the audio `[k / rate, (k + 1) / rate)`
+seconds (musicnn's taggram: 3 s patches, `frame_rate` 16000 / (187 * 256) =
+0.3342). A clip's target is the teacher's score over the crop the tagger sees
+(`[start, start + clip_seconds)`, random when training): the mean of the rows the
+crop overlaps, each weighted by its overlap, in seconds:
+
+    audio,frame_labels,frame_rate        {"audio": "a.flac", "frame_labels": "a.npy", "frame_rate": 0.3342}
+    songs/a.flac,taggrams/a.npy,0.3342
+
+So:
+
+- a crop reaching past the last row (a teacher leaves its last partial patch
+  unscored; a short clip is zero-padded to the crop) is scored by the rows it
+  overlaps;
+- a crop overlapping no row (the rows end before it starts: a table shorter than
+  its audio) takes the nearest row, the last;
+- the table stays at the teacher's rate (it is not resampled), one column per
+  label of the model, in the model's label order.
+
+One manifest may mix clip-label and soft-label rows for a tagger: clip labels
+are the target 1 for each label the clip has and 0 for the others, whatever the
+crop. A frame model's rows all need `frame_labels`. In a CSV manifest with all
+four columns, a row leaves `labels` empty when it gives `frame_labels`, and
+leaves `frame_labels` and `frame_rate` empty when it gives labels.
+
 Rules, checked when the manifest is read (errors name the file and line):
 
 - The file is UTF-8 (a leading byte-order mark, as Excel's "CSV UTF-8" writes, is fine).
@@ -18,9 +45,10 @@ Rules, checked when the manifest is read (errors name the file and line):
   manifest's folder.
 - `labels` is a list of label names (strings) in JSON Lines, or one string of names
   separated by `;` (the CSV form, also accepted in JSON Lines); blank names are
-  dropped, and a name repeated in a row counts once.
-- `frame_rate` is a number of frames per second, finite, above 0 and at most
-  `MAX_FRAME_RATE` (10 kHz).
+  dropped, and a name repeated in a row counts once. An empty string beside
+  `frame_labels` (a CSV cell left empty) is no labels at all.
+- `frame_rate` is a number of frames (rows) per second, finite, above 0 and at
+  most `MAX_FRAME_RATE` (10 kHz).
 - Frame label files hold a non-empty numeric (bool, integer or float) array of
   values in [0, 1]; these are checked when the files are read
   (:func:`read_frame_labels`).
@@ -95,8 +123,9 @@ class ManifestEntry:
         audio: absolute path of the audio file.
         labels: clip-level label names (taggers), or `None`. Stored as a tuple;
             blank names are dropped and a repeated name is kept once.
-        frame_labels: absolute path of the `(frames, n_labels)` target file, or `None`.
-        frame_rate: frames per second of `frame_labels`: finite, in (0, 10000] Hz.
+        frame_labels: absolute path of the `(frames, n_labels)` target file (frame models), or of a
+            teacher's `(rows, n_labels)` scores (taggers' soft labels), or `None`.
+        frame_rate: frames (rows) per second of `frame_labels`: finite, in (0, 10000] Hz.
 
     Raises:
         ValueError: neither or both of `labels` and `frame_labels`, a path or
@@ -129,11 +158,14 @@ def _entry(row, base, where):
         audio = row.get("audio")
         if audio in (None, ""):
             raise ValueError("no 'audio' path.")
+        labels = row.get("labels")
         frame_labels = row.get("frame_labels")
         frame_rate = row.get("frame_rate")
+        if frame_labels and labels == "":  # a CSV row of soft labels in a manifest that also has clip labels
+            labels = None
         return ManifestEntry(
             audio=os.path.normpath(os.path.join(base, _path(audio, "audio"))),
-            labels=row.get("labels"),
+            labels=labels,
             frame_labels=(os.path.normpath(os.path.join(base, _path(frame_labels, "frame_labels"))) if frame_labels
                           else None),
             frame_rate=None if frame_rate in (None, "") else frame_rate,
@@ -213,7 +245,11 @@ def write_manifest(entries, path):
         if path.endswith(".jsonl"):
             handle.writelines(json.dumps(row) + "\n" for row in rows)
         elif path.endswith(".csv"):
-            fields = ["audio", "labels"] if entries[0].labels is not None else ["audio", "frame_labels", "frame_rate"]
+            fields = ["audio"]
+            if any(entry.labels is not None for entry in entries):
+                fields.append("labels")
+            if any(entry.labels is None for entry in entries):
+                fields += ["frame_labels", "frame_rate"]
             writer = csv.DictWriter(handle, fieldnames=fields)
             writer.writeheader()
             for row in rows:

@@ -10,9 +10,12 @@ sample formats) is decoded with soundfile and resampled with soxr outside the
 graph. Clips are downmixed, cropped (randomly when training, from the centre
 otherwise) or zero-padded to the preset's `clip_seconds`; frame targets are
 resampled to the model's frame rate and cut with the audio, so target frame `k`
-is model frame `k`. Training batches can mix clips (`mix`): a clip plus another
-one of its batch at a random lower level, labelled with the union of their
-labels. A training dataset knows how many batches an epoch has, as Keras needs.
+is model frame `k`. A tagger's soft labels (a teacher's scores, rows at their
+own rate) are averaged over the crop, each row weighted by its overlap with it
+(the rules are in `mirzoo.data.manifest`). Training batches can mix clips (`mix`):
+a clip plus another one of its batch at a random lower level, labelled with the
+union of their labels. A training dataset knows how many batches an epoch has, as
+Keras needs.
 """
 
 import dataclasses
@@ -58,11 +61,18 @@ def _wav_decodes_in_graph(path, sample_rate):
     return header_ok and os.path.getsize(path) >= needed + 44
 
 
-def _frame_targets(entry, n_labels, n_samples, sample_rate, hop_length, model_frame_rate):
+def _label_table(entry, n_labels):
+    """The entry's `(rows, n_labels)` frame label file, read and checked against the model's label count."""
+    table = read_frame_labels(entry.frame_labels)
+    if table.shape[1] != n_labels:
+        raise ValueError(f"{entry.frame_labels}: {table.shape[1]} label columns, the model has {n_labels} (one "
+                         f"column per label, in the model's label order).")
+    return table
+
+
+def _frame_targets(entry, n_labels, n_samples, hop_length, model_frame_rate):
     """The entry's frame targets at the model's frame rate, one row per model frame of the whole clip."""
-    targets = read_frame_labels(entry.frame_labels)
-    if targets.shape[1] != n_labels:
-        raise ValueError(f"{entry.frame_labels}: {targets.shape[1]} label columns, the model has {n_labels}.")
+    targets = _label_table(entry, n_labels)
     model_frames = 1 + n_samples // hop_length
     # Nearest labelled frame to each model frame's time; past the labels' end, no label sounds.
     source = np.floor(np.arange(model_frames) / model_frame_rate * entry.frame_rate + 0.5).astype(np.int64)
@@ -70,6 +80,22 @@ def _frame_targets(entry, n_labels, n_samples, sample_rate, hop_length, model_fr
     inside = source < len(targets)
     aligned[inside] = targets[source[inside]]
     return aligned
+
+
+def _soft_target_weights(tf, rows, row_samples, start, clip):
+    """Each teacher row's weight in the soft target of the crop `[start, start + clip)` (samples): float64 `(rows,)`.
+
+    Row `k` covers samples `[k * row_samples, (k + 1) * row_samples)` (`row_samples = sample_rate / frame_rate`).
+    A row's weight is its overlap with the crop over the crop's total overlap with the rows, so a crop reaching
+    past the last row (the teacher leaves its last partial patch unscored, or the clip is zero-padded) is described
+    by the rows it overlaps. A crop that overlaps no row (it starts after the last row ends) takes the nearest
+    row, the last.
+    """
+    edges = tf.range(rows + 1, dtype=tf.float64) * row_samples
+    begin = tf.cast(start, tf.float64)
+    overlap = tf.maximum(tf.minimum(edges[1:], begin + clip) - tf.maximum(edges[:-1], begin), 0.0)
+    total = tf.reduce_sum(overlap)
+    return tf.where(total > 0, tf.math.divide_no_nan(overlap, total), tf.one_hot(rows - 1, rows, dtype=tf.float64))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,26 +106,33 @@ class UsableClips:
         paths: audio file paths, in manifest order.
         decodes_in_graph: per clip, whether `tf.audio.decode_wav` reads it (an intact 16-bit PCM WAV at the
             preset's rate); the others are decoded with soundfile and soxr.
-        targets: per clip, float32 `(n_labels,)` (taggers) or `(frames, n_labels)` over the whole clip at the
-            model's frame rate (frame models).
+        targets: per clip, float32 `(n_labels,)` (taggers' labels: 1 for a label the clip has, else 0),
+            `(rows, n_labels)` (taggers' soft labels, a teacher's scores at `target_rates[i]` rows per second),
+            or `(frames, n_labels)` over the whole clip at the model's frame rate (frame models).
         labels: label names in target order.
+        target_rates: per clip, the rows per second of a tagger's soft labels, else `None`.
     """
 
     paths: tuple
     decodes_in_graph: tuple
     targets: tuple
     labels: tuple
+    target_rates: tuple
 
     def __len__(self):
         return len(self.paths)
 
 
 def _prepare(entries, preset, labels, strict):
-    """Usable entries → paths, in-graph flags, lengths and targets (arrays)."""
+    """Usable entries → paths, in-graph flags, targets (arrays) and the rows per second of soft labels."""
     index = {label: i for i, label in enumerate(labels)}
     hop = preset.frontend["hop_length"]
-    paths, in_graph, targets = [], [], []
+    frame_task = preset.task == "frames"
+    paths, in_graph, targets, rates = [], [], [], []
     for entry in entries:
+        if frame_task and entry.labels is not None:
+            raise ValueError(f"{entry.audio}: clip labels, but {preset.name} is a frame model: give its rows "
+                             f"frame_labels and a frame_rate instead.")
         try:
             info = soundfile.info(entry.audio)
             if info.frames <= 0:
@@ -117,16 +150,20 @@ def _prepare(entries, preset, labels, strict):
             target[[index[label] for label in entry.labels]] = 1.0
         else:
             try:
-                target = _frame_targets(entry, len(labels), n_samples, preset.sample_rate, hop, frame_rate_of(preset))
+                if frame_task:
+                    target = _frame_targets(entry, len(labels), n_samples, hop, frame_rate_of(preset))
+                else:  # soft labels: the teacher's rows as they are, averaged over each crop in `clip_dataset`
+                    target = _label_table(entry, len(labels))
             except (OSError, ValueError) as error:
                 _skip(f"{entry.audio}: unusable frame labels, skipped ({error}).", strict)
                 continue
         paths.append(entry.audio)
         in_graph.append(_wav_decodes_in_graph(entry.audio, preset.sample_rate))
         targets.append(target)
+        rates.append(None if frame_task or entry.labels is not None else entry.frame_rate)
     if not paths:
         raise ValueError("No usable audio in the manifest.")
-    return paths, in_graph, targets
+    return paths, in_graph, targets, rates
 
 
 def _decode_outside_graph(path, sample_rate, strict):
@@ -221,8 +258,8 @@ def usable_clips(manifest, preset, labels=None, strict=False):
     entries = read_manifest(manifest) if isinstance(manifest, (str, os.PathLike)) else list(manifest)
     if not all(isinstance(entry, ManifestEntry) for entry in entries):
         raise ValueError("`manifest` must be a manifest path or a list of ManifestEntry.")
-    paths, in_graph, targets = _prepare(entries, preset, labels, strict)
-    return UsableClips(tuple(paths), tuple(in_graph), tuple(targets), labels)
+    paths, in_graph, targets, rates = _prepare(entries, preset, labels, strict)
+    return UsableClips(tuple(paths), tuple(in_graph), tuple(targets), labels, tuple(rates))
 
 
 def _checked_options(crop, training, mix, batch_size):
@@ -280,12 +317,14 @@ def clip_dataset(clips, preset, batch_size=16, training=True, seed=0, crop=None,
         mix: when training, the probability that an example is mixed with the
             previous one of its batch (its level drawn between -12 and 0 dB, the sum
             rescaled to keep the peak level) and labelled with the union of both
-            targets. A timbre and polyphony augmentation; 0 turns it off.
+            targets (their elementwise maximum, for soft labels too). A timbre and
+            polyphony augmentation; 0 turns it off.
 
     Returns:
         `tf.data.Dataset` of `waveform` float32 `(batch, clip_samples)` and
-        `target` float32 `(batch, n_labels)` (taggers) or `(batch, frames, n_labels)`
-        (frame models, `frames = 1 + clip_samples // hop_length`).
+        `target` float32 `(batch, n_labels)` (taggers: a clip's labels, or its soft
+        labels averaged over the crop) or `(batch, frames, n_labels)` (frame models,
+        `frames = 1 + clip_samples // hop_length`), all in [0, 1].
 
         A training dataset knows its length, `len(clips) // batch_size` batches per
         epoch, which Keras needs to end an epoch without "running out of data": a clip
@@ -313,10 +352,14 @@ def clip_dataset(clips, preset, batch_size=16, training=True, seed=0, crop=None,
     path_table = tf.constant(clips.paths)
     graph_table = tf.constant(clips.decodes_in_graph)
     if frame_task:
-        target_table = tf.RaggedTensor.from_row_lengths(
-            np.concatenate(clips.targets), [len(t) for t in clips.targets], validate=False)
+        tables = clips.targets
     else:
-        target_table = tf.constant(np.stack(clips.targets))
+        # Clip labels are a one-row table: whatever the crop, its target is that row (overlapped, or the nearest),
+        # so the row may last anything (one clip); soft labels' rows last `sample_rate / rate` samples.
+        tables = [np.atleast_2d(target) for target in clips.targets]
+        row_samples = tf.constant([preset.sample_rate / rate if rate else clip for rate in clips.target_rates],
+                                  tf.float64)
+    target_table = tf.RaggedTensor.from_row_lengths(np.concatenate(tables), [len(t) for t in tables], validate=False)
 
     def decode(index):
         path = path_table[index]
@@ -347,7 +390,10 @@ def clip_dataset(clips, preset, batch_size=16, training=True, seed=0, crop=None,
         segment = tf.pad(segment, [[0, clip - tf.shape(segment)[0]]])
         segment = tf.ensure_shape(segment, [clip])
         if not frame_task:
-            return segment, tf.ensure_shape(target_table[index], [n_labels]), seed_pair
+            rows = target_table[index]
+            weights = _soft_target_weights(tf, tf.shape(rows)[0], row_samples[index], start, clip)
+            target = tf.cast(tf.linalg.matvec(tf.cast(rows, tf.float64), weights, transpose_a=True), tf.float32)
+            return segment, tf.ensure_shape(target, [n_labels]), seed_pair
         frames = target_table[index][start // hop : start // hop + clip_frames]
         frames = tf.pad(frames, [[0, clip_frames - tf.shape(frames)[0]], [0, 0]])
         return segment, tf.ensure_shape(frames, [clip_frames, n_labels]), seed_pair

@@ -126,3 +126,15 @@ def test_an_empty_csv_of_frame_labels_is_refused(tmp_path):
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(ValueError, match=r"empty.csv: .*at least one frame"):
         read_frame_labels(str(tmp_path / "empty.csv"))
+
+
+@pytest.mark.parametrize("extension", ["csv", "jsonl"])
+def test_a_manifest_mixing_clip_labels_and_soft_labels_round_trips(tmp_path, extension):
+    entries = [ManifestEntry(str(tmp_path / "a.flac"), ("piano",)),
+               ManifestEntry(str(tmp_path / "b.flac"), frame_labels=str(tmp_path / "b.npy"), frame_rate=0.3342),
+               ManifestEntry(str(tmp_path / "c.flac"), ())]
+    path = write_manifest(entries, tmp_path / f"mixed.{extension}")
+    if extension == "csv":
+        assert open(path).read().splitlines() == ["audio,labels,frame_labels,frame_rate", "a.flac,piano,,",
+                                                  "b.flac,,b.npy,0.3342", "c.flac,,,"]
+    assert read_manifest(path) == entries

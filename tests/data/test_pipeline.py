@@ -94,18 +94,21 @@ def test_frame_targets_follow_the_crop(tmp_path):
         np.testing.assert_array_equal(y[0], expected)
 
 
-@pytest.mark.parametrize("frames", [False, True])
-def test_mixing_adds_a_quieter_batch_mate_and_takes_the_union_of_labels(tmp_path, tagger_preset, frames):
+@pytest.mark.parametrize("kind", ["clip", "soft", "frames"])
+def test_mixing_adds_a_quieter_batch_mate_and_takes_the_union_of_labels(tmp_path, tagger_preset, kind):
     preset = tagger_preset
     entries = []
     for i, tag in enumerate(preset.labels[:6]):
         path = write(tmp_path / f"{i}.wav", harmonic_test_signal(16000, 5.0, seed=i), 16000, "PCM_16")
-        if frames:
+        if kind == "frames":
             np.save(tmp_path / f"{i}.npy", np.eye(12, dtype=np.float32)[[i] * 250 + [i + 6] * 250])
             entries.append(ManifestEntry(path, frame_labels=str(tmp_path / f"{i}.npy"), frame_rate=100.0))
+        elif kind == "soft":  # a teacher's scores, one row a second; their union is the elementwise maximum
+            np.save(tmp_path / f"{i}.npy", np.random.default_rng(i).uniform(size=(5, 12)).astype(np.float32))
+            entries.append(ManifestEntry(path, frame_labels=str(tmp_path / f"{i}.npy"), frame_rate=1.0))
         else:
             entries.append(ManifestEntry(path, (tag,)))
-    if frames:
+    if kind == "frames":
         preset = mirzoo.get_preset("dnn_chroma").replace(sample_rate=16000, clip_seconds=3.0)
 
     def epoch(mix):
@@ -266,3 +269,103 @@ def test_usable_clips_then_clip_dataset_is_from_manifest(tmp_path, tagger_preset
         np.testing.assert_array_equal(y, y_whole)
     with pytest.raises(TypeError, match="`clips` must be UsableClips from usable_clips\\(\\); received a list"):
         clip_dataset(entries, tagger_preset)
+
+
+# musicnn's taggram: one row per 3 s patch (187 frames of 256 samples at 16 kHz), 2.992 s.
+MUSICNN_ROWS_PER_SECOND = 16000 / (187 * 256)
+
+
+def ramp(tmp_path, name, seconds, rate, offset=0):
+    """A float WAV whose samples are `(offset + n) / 2**20`: each names its clip and its place, exactly."""
+    samples = (offset + np.arange(int(seconds * rate))) / 2**20
+    return write(tmp_path / f"{name}.wav", samples.astype(np.float32), rate, "FLOAT")
+
+
+def soft_entry(audio, table, rows_per_second):
+    """A soft-label row: `table` (a teacher's scores) saved beside `audio`."""
+    path = audio[: -len(".wav")] + ".npy"
+    np.save(path, table)
+    return ManifestEntry(audio, frame_labels=path, frame_rate=rows_per_second)
+
+
+def overlap_weighted_rows(table, rows_per_second, begin, seconds):
+    """The oracle: each row's overlap (seconds) with [begin, begin + seconds), as a weighted mean of the rows."""
+    row_starts = np.arange(len(table)) / rows_per_second
+    overlap = np.clip(np.minimum(row_starts + 1 / rows_per_second, begin + seconds) - np.maximum(row_starts, begin),
+                      0, None)
+    return overlap @ table.astype(np.float64) / overlap.sum()
+
+
+def test_soft_labels_are_the_teacher_rows_weighted_by_their_overlap_with_the_crop(tmp_path, tagger_preset):
+    rng = np.random.default_rng(0)
+    audio = ramp(tmp_path, "ten_seconds", 10.0, 16000)
+    taggram = rng.uniform(size=(3, 12)).astype(np.float32)  # 3 patches score [0, 8.976 s); the rest is unscored
+    entries = [soft_entry(audio, taggram, MUSICNN_ROWS_PER_SECOND), ManifestEntry(audio, ("piano",))]
+    rows = taggram.astype(np.float64)
+    # By hand, rows of 2.992 s: the 3 s crop at 0 s covers 2.992 s of row 0 and 0.008 s of row 1; the centre crop,
+    # [3.5, 6.5) s, 5.984 - 3.5 = 2.484 s of row 1 and 6.5 - 5.984 = 0.516 s of row 2.
+    for crop, start, expected in [("start", 0, (2.992 * rows[0] + 0.008 * rows[1]) / 3),
+                                  ("center", 56000, (2.484 * rows[1] + 0.516 * rows[2]) / 3)]:
+        (x, y), = batches(from_manifest(entries, tagger_preset, batch_size=2, training=False, crop=crop))
+        assert round(x[0, 0] * 2**20) == round(x[1, 0] * 2**20) == start
+        np.testing.assert_allclose(y[0], expected, rtol=1e-6)
+        # Clip labels in the same manifest: 1 for the clip's labels, 0 for the others, whatever the crop.
+        np.testing.assert_array_equal(y[1], np.eye(12)[tagger_preset.labels.index("piano")])
+
+
+def test_random_crops_take_the_soft_labels_of_the_audio_they_cut(tmp_path, tagger_preset):
+    rng = np.random.default_rng(1)
+    n = 160000  # 10 s at 16 kHz: crops start anywhere in [0, 7] s, some past the 3 rows' end (8.976 s) - 3 s
+    tables = [rng.uniform(size=(3, 12)).astype(np.float32) for _ in range(4)]
+    entries = [soft_entry(ramp(tmp_path, f"clip{i}", 10.0, 16000, offset=i * n), table,
+                          MUSICNN_ROWS_PER_SECOND) for i, table in enumerate(tables)]
+    dataset = from_manifest(entries, tagger_preset, batch_size=2, seed=3)
+    starts = []
+    for _ in range(4):  # epochs: new crops each time
+        for x, y in batches(dataset):
+            for waveform, target in zip(x, y):
+                clip, start = divmod(round(waveform[0] * 2**20), n)
+                np.testing.assert_array_equal(waveform * 2**20, clip * n + start + np.arange(48000))
+                expected = overlap_weighted_rows(tables[clip], MUSICNN_ROWS_PER_SECOND, start / 16000, 3.0)
+                np.testing.assert_allclose(target, expected, rtol=1e-6)
+                starts.append(start)
+    assert len(set(starts)) == 16 and max(starts) / 16000 + 3.0 > 3 / MUSICNN_ROWS_PER_SECOND  # one runs past
+
+
+def test_soft_labels_of_crops_at_the_edges_of_the_teacher_rows(tmp_path):
+    rng = np.random.default_rng(2)
+    crnn = mirzoo.get_preset("crnn_tagger")  # 12 kHz, 10 s crops
+    conv1d = mirzoo.get_preset("conv1d_tagger")  # 16 kHz, 3 s crops
+    cases = []
+    # The tutorial's case: a 10 s clip, whose last 1.024 s musicnn leaves unscored (3 patches of 2.992 s): the crop
+    # is the 3 rows' plain mean (each overlaps it by 2.992 s).
+    taggram = rng.uniform(size=(3, 12)).astype(np.float32)
+    cases.append((crnn, "start", ramp(tmp_path, "ten", 10.0, 12000), taggram, MUSICNN_ROWS_PER_SECOND,
+                  taggram.astype(np.float64).mean(axis=0)))
+    # 12 s, 4 rows ([0, 11.968) s): the centre crop, [1, 11) s, overlaps them by 1.992, 2.992, 2.992, 2.024 s.
+    taggram = rng.uniform(size=(4, 12)).astype(np.float32)
+    cases.append((crnn, "center", ramp(tmp_path, "twelve", 12.0, 12000), taggram, MUSICNN_ROWS_PER_SECOND,
+                  np.array([1.992, 2.992, 2.992, 2.024]) @ taggram.astype(np.float64) / 10.0))
+    # A 2 s clip, zero-padded to the 3 s crop [0, 3) s, with rows of 1.2 s: 1.2, 1.2 and 0.6 s of overlap.
+    table = rng.uniform(size=(3, 12)).astype(np.float32)
+    cases.append((conv1d, "start", ramp(tmp_path, "short", 2.0, 16000), table, 1 / 1.2,
+                  np.array([1.2, 1.2, 0.6]) @ table.astype(np.float64) / 3.0))
+    # Rows of 1 s ending at 3 s, before the centre crop of a 10 s clip ([3.5, 6.5) s) starts: the nearest, the last.
+    table = rng.uniform(size=(3, 12)).astype(np.float32)
+    cases.append((conv1d, "center", ramp(tmp_path, "no_overlap", 10.0, 16000), table, 1.0, table[2]))
+    for preset, crop, audio, table, rows_per_second, expected in cases:
+        entry = soft_entry(audio, table, rows_per_second)
+        (x, y), = batches(from_manifest([entry], preset, batch_size=1, training=False, crop=crop))
+        np.testing.assert_allclose(y[0], expected, rtol=1e-6, err_msg=audio)
+        assert 0 <= y.min() and y.max() <= 1
+
+
+def test_soft_labels_need_one_column_per_label_and_a_frame_model_needs_frame_labels(tmp_path, tagger_preset):
+    audio = ramp(tmp_path, "a", 3.0, 16000)
+    entry = soft_entry(audio, np.zeros((2, 50), np.float32), MUSICNN_ROWS_PER_SECOND)
+    with pytest.raises(ValueError, match=r"50 label columns, the model has 12 \(one column per label, in the "
+                                         r"model's label order\)"):
+        from_manifest([entry], tagger_preset, batch_size=1, strict=True)
+    with pytest.raises(ValueError, match=r"a.wav: clip labels, but dnn_chroma.* is a frame model: give its rows "
+                                         r"frame_labels and a frame_rate instead"):
+        from_manifest([ManifestEntry(audio, ("C",))], mirzoo.get_preset("dnn_chroma"), batch_size=1)
