@@ -676,7 +676,8 @@ def debian_corpus_command(args):
     from mirzoo.data.debian import build_debian_corpus
 
     print(json.dumps(build_debian_corpus(args.track_list, args.out, sample_rate=args.sample_rate,
-                                         downloads=args.downloads, progress=args.progress)))
+                                         downloads=args.downloads, progress=args.progress,
+                                         refresh_metadata=args.refresh_metadata)))
     return 0
 
 
@@ -848,15 +849,20 @@ def build_parser():
     building.set_defaults(handler=corpus_command)
     debian = add_command(corpus_commands, "debian", help="real music from Debian's archive (game soundtracks)",
         description="Fetch the packages of a track list with apt-get download (nothing is installed), read the "
-                    "listed files out of each .deb, check their MD5, downmix, resample and write 16-bit FLAC, with "
-                    "each track's licence from the package's copyright file, into OUT/audio and OUT/tracks.jsonl. "
-                    "Resumable: finished packages are skipped and the .deb files are kept in OUT/debs.",
+                    "listed files out of each .deb, check their MD5, downmix, resample and write 16-bit FLAC into "
+                    "OUT/audio, and record each track in OUT/tracks.jsonl with its licence (from the package's "
+                    "copyright file), its composers (from its tags, else the copyright file) and its split (train or "
+                    "validation, by package, each composer in one split). Resumable: finished packages are skipped "
+                    "and the .deb files are kept in OUT/debs; tracks recorded without these fields get them without "
+                    "their audio being converted again.",
     )
     debian.add_argument("track_list", help="the CSV of tracks (../shared/data/debian_music_train.csv)")
     debian.add_argument("--out", required=True, metavar="DIR", help="the corpus folder")
     debian.add_argument("--sample-rate", type=_count, default=22050, help="Hz (default 22050)")
     debian.add_argument("--downloads", metavar="DIR", help="where the .deb files are cached (default OUT/debs)")
     debian.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
+    debian.add_argument("--refresh-metadata", action="store_true",
+                        help="re-derive every track's licence and credits from its package (no audio is rewritten)")
     debian.set_defaults(handler=debian_corpus_command)
     return parser
 
