@@ -16,6 +16,16 @@ INSTRUMENT_FAMILIES = (
     "drums",
 )
 
+# MagnaTagATune's top 50 tags in the output order of musicnn's checkpoints (musicnn/configuration.py), the case
+# the original's; the distilled taggers share them.
+MTT_LABELS = (
+    "guitar", "classical", "slow", "techno", "strings", "drums", "electronic", "rock", "fast", "piano",
+    "ambient", "beat", "violin", "vocal", "synth", "female", "indian", "opera", "male", "singing",
+    "vocals", "no vocals", "harpsichord", "loud", "quiet", "flute", "woman", "male vocal", "no vocal", "pop",
+    "soft", "sitar", "solo", "man", "classic", "choir", "voice", "new age", "dance", "male voice",
+    "female vocal", "beats", "harp", "cello", "no voice", "weird", "country", "metal", "female voice", "choral",
+)
+
 PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
 VOICE = ("voice",)

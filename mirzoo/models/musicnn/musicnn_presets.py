@@ -5,16 +5,9 @@ The weights are not shipped with mirzoo: `mirzoo.load` converts the TF1 checkpoi
 (see `mirzoo.converters.musicnn`).
 """
 
+from mirzoo.models.labels import MTT_LABELS
 from mirzoo.presets import PresetConfig
 
-# Output order of the checkpoints' 50 tags (musicnn/configuration.py); the case is the original's.
-MTT_LABELS = (
-    "guitar", "classical", "slow", "techno", "strings", "drums", "electronic", "rock", "fast", "piano",
-    "ambient", "beat", "violin", "vocal", "synth", "female", "indian", "opera", "male", "singing",
-    "vocals", "no vocals", "harpsichord", "loud", "quiet", "flute", "woman", "male vocal", "no vocal", "pop",
-    "soft", "sitar", "solo", "man", "classic", "choir", "voice", "new age", "dance", "male voice",
-    "female vocal", "beats", "harp", "cello", "no voice", "weird", "country", "metal", "female voice", "choral",
-)
 MSD_LABELS = (
     "rock", "pop", "alternative", "indie", "electronic", "female vocalists", "dance", "00s", "alternative rock",
     "jazz", "beautiful", "metal", "chillout", "male vocalists", "classic rock", "soul", "indie rock", "Mellow",

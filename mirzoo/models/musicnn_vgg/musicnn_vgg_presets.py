@@ -1,6 +1,7 @@
 """musicnn's vgg taggers for MagnaTagATune and the Million Song Dataset, converted from `musicnn` 0.1.0."""
 
-from mirzoo.models.musicnn.musicnn_presets import MSD_LABELS, MTT_LABELS, PORT_NOTES, ported_preset, reported_metrics
+from mirzoo.models.labels import MTT_LABELS
+from mirzoo.models.musicnn.musicnn_presets import MSD_LABELS, PORT_NOTES, ported_preset, reported_metrics
 
 
 def vgg_preset(dataset, labels, metrics):
