@@ -681,6 +681,17 @@ def debian_corpus_command(args):
     return 0
 
 
+def over_real_command(args):
+    """Build (or resume) sung melodies over real accompaniment with their twins; prints the recipe as JSON."""
+    _import_keras(args)  # the teacher's label names come from the musicnn preset
+    from mirzoo.data.synth.over_real import build_over_real
+
+    print(json.dumps(build_over_real(args.out, args.corpus, args.split, args.pairs, seconds=args.seconds,
+                                     seed=args.seed, voices=args.voices, levels_db=tuple(args.levels),
+                                     processes=args.processes, progress=args.progress)))
+    return 0
+
+
 def build_parser():
     from mirzoo import __version__
 
@@ -864,6 +875,26 @@ def build_parser():
     debian.add_argument("--refresh-metadata", action="store_true",
                         help="re-derive every track's licence and credits from its package (no audio is rewritten)")
     debian.set_defaults(handler=debian_corpus_command)
+    over_real = add_command(corpus_commands, "over-real", help="sung melodies over real music, with their twins",
+        description="Sing generated melodies with Festival + WORLD (random voice, formant stretch and register), mix "
+                    "each over a random excerpt of a real track of one split of a `mirzoo corpus debian` folder at a "
+                    "random voice-to-accompaniment level, and write the mix and its twin (the excerpt alone) as FLAC "
+                    "with voice frame labels and the manifest OUT/voice_SPLIT.csv. Excerpts where musicnn's taggram "
+                    "(CORPUS/teacher/musicnn.mtt) hears vocals are passed over. Seeded and resumable.",
+    )
+    over_real.add_argument("corpus", help="the Debian corpus folder (tracks.jsonl)")
+    over_real.add_argument("--split", required=True, choices=("train", "validation"), help="whose tracks to use")
+    over_real.add_argument("--pairs", type=_count, required=True, help="sung clips (each with its twin)")
+    over_real.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    over_real.add_argument("--seconds", type=_positive, default=10.0)
+    over_real.add_argument("--seed", type=int, default=0)
+    over_real.add_argument("--voices", nargs="+", metavar="VOICE",
+                           help="Festival voices (default all: kal_diphone ked_diphone lp_diphone pc_diphone)")
+    over_real.add_argument("--levels", type=float, nargs=2, default=(-12.0, 6.0), metavar=("LOW", "HIGH"),
+                           help="voice-to-accompaniment level range, dB of RMS over voiced frames (default -12 6)")
+    over_real.add_argument("--processes", type=_count, default=1)
+    over_real.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
+    over_real.set_defaults(handler=over_real_command)
     return parser
 
 

@@ -61,6 +61,12 @@ def chroma_frames(song, sung_f0=None):
     return chroma
 
 
+def sung_voice_frames(f0, seconds):
+    """`(frames, 1)` float32 at 100 fps for a clip of `seconds`: the sung pitch track `f0` (every 5 ms, 0 where
+    unvoiced) is voiced."""
+    return (_sung_f0_at(f0, frame_times(seconds)) > 0)[:, None].astype(np.float32)
+
+
 def voice_frames(song, sung_f0=None):
     """`(frames, 1)` at 100 fps: a sung part is voiced, or a voice program (52-54) sounds."""
     times = frame_times(song.seconds)

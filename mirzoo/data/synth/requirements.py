@@ -15,6 +15,16 @@ PIP_STEP = "pip install 'mirzoo[corpus]'"
 INSTALL_SCRIPT = "scripts/install_corpus_deps.sh"
 # Festival's singing mode sings with this diphone voice (Debian festvox-kallpc16k).
 KAL_VOICE = "/usr/share/festival/voices/english/kal_diphone"
+# The diphone voices that sing in Festival's singing mode, each with its folder and Debian package: two American
+# English men (kal, ked) and an Italian woman and man (lp, pc; they sing the English syllables with Italian letter-to-
+# sound rules).
+FESTIVAL_VOICES = {
+    "kal_diphone": ("english/kal_diphone", "festvox-kallpc16k"),
+    "ked_diphone": ("english/ked_diphone", "festvox-kdlpc16k"),
+    "lp_diphone": ("italian/lp_diphone", "festvox-italp16k"),
+    "pc_diphone": ("italian/pc_diphone", "festvox-itapc16k"),
+}
+FESTIVAL_VOICE_ROOT = "/usr/share/festival/voices"
 # The Debian package of each soundfont the corpus plays.
 SOUNDFONT_PACKAGES = {
     "FluidR3_GM.sf2": "fluid-soundfont-gm",
@@ -49,14 +59,21 @@ def _module_problem(name):
     return None
 
 
-def missing(soundfonts=(), sung=False, works=False):
+def missing(soundfonts=(), sung=False, works=False, voices=()):
     """Each missing part, as "what (install step)"; empty when the renderer has all it needs.
 
     Args:
         soundfonts: paths of the `.sf2` files to play (FluidSynth is needed whenever there are any).
         sung: Festival and WORLD are needed (sung melodies).
         works: music21 and mido are needed (excerpts of the music21 corpus).
+        voices: Festival voices the melodies are sung with (names of `FESTIVAL_VOICES`), besides kal.
+
+    Raises:
+        ValueError: a voice that is not in `FESTIVAL_VOICES`.
     """
+    unknown = [voice for voice in voices if voice not in FESTIVAL_VOICES]
+    if unknown:
+        raise ValueError(f"Unknown Festival voices {unknown}; expected some of {sorted(FESTIVAL_VOICES)}.")
     modules = (["fluidsynth"] if soundfonts else []) + (["pyworld"] if sung else []) + (
         ["music21", "mido"] if works else [])
     problems = [problem for problem in map(_module_problem, modules) if problem is not None]
@@ -68,12 +85,17 @@ def missing(soundfonts=(), sung=False, works=False):
         problems.append("Festival's text2wave (apt-get install festival festvox-kallpc16k)")
     elif sung and not os.path.isdir(KAL_VOICE):
         problems.append(f"Festival's kal voice, {KAL_VOICE} (apt-get install festvox-kallpc16k)")
+    for voice in voices:
+        folder, package = FESTIVAL_VOICES[voice]
+        path = os.path.join(FESTIVAL_VOICE_ROOT, folder)
+        if voice != "kal_diphone" and not os.path.isdir(path):
+            problems.append(f"Festival's {voice} voice, {path} (apt-get install {package})")
     return problems
 
 
-def require(feature, soundfonts=(), sung=False, works=False):
+def require(feature, soundfonts=(), sung=False, works=False, voices=()):
     """Raise an ImportError naming everything `feature` lacks, with the install steps (arguments: `missing`)."""
-    problems = missing(soundfonts, sung=sung, works=works)
+    problems = missing(soundfonts, sung=sung, works=works, voices=voices)
     if problems:
         raise ImportError(f"{feature} needs {'; '.join(problems)}. {INSTALL_SCRIPT} installs all of them.")
 

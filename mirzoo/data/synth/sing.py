@@ -38,10 +38,10 @@ def _singing_xml(notes, tempo, rng):
     return "\n".join(lines)
 
 
-def sing(notes, tempo, seed, sample_rate=22050, seconds=None):
+def sing(notes, tempo, seed, sample_rate=22050, seconds=None, voice="kal_diphone", formant_range=(1.0, 1.25)):
     """A sung rendition of `notes` and its per-frame pitch.
 
-    Festival sings the notes (one synthetic male diphone voice, an octave low);
+    Festival sings the notes with one of its diphone voices (an octave low);
     WORLD then raises it an octave, adds vibrato, pitch drift and a random formant
     shift, so that the voice is less uniform.
 
@@ -51,15 +51,20 @@ def sing(notes, tempo, seed, sample_rate=22050, seconds=None):
         seed: randomness of syllables and of the WORLD variations.
         sample_rate: output rate in Hz.
         seconds: output length (padded or cut); default the rendition's own.
+        voice: the Festival diphone voice, one of `requirements.FESTIVAL_VOICES` (the kal voice, the synthetic
+            corpus's only singer, by default).
+        formant_range: `(low, high)`: the spectral envelope is stretched along frequency by a factor drawn
+            uniformly from it (above 1 shifts the formants up: a smaller, brighter voice).
 
     Returns:
         `(audio, f0)`: float32 audio `(samples,)` at `sample_rate`, and the sung
         fundamental frequency every 5 ms (`0` where unvoiced), aligned with the audio.
 
     Raises:
-        ImportError: pyworld, Festival or its kal voice is missing (with the install step).
+        ImportError: pyworld, Festival or the voice is missing (with the install step).
+        ValueError: an unknown voice.
     """
-    requirements.require("Singing (Festival and WORLD)", sung=True)
+    requirements.require("Singing (Festival and WORLD)", sung=True, voices=(voice,))
     import pyworld
 
     rng = np.random.default_rng(seed)
@@ -68,8 +73,8 @@ def sing(notes, tempo, seed, sample_rate=22050, seconds=None):
         output = os.path.join(directory, "song.wav")
         with open(markup, "w", encoding="utf-8") as handle:
             handle.write(_singing_xml(notes, tempo, rng))
-        subprocess.run(["text2wave", "-mode", "singing", markup, "-o", output], check=True, capture_output=True,
-                       timeout=120)
+        subprocess.run(["text2wave", "-mode", "singing", "-eval", f"(voice_{voice})", markup, "-o", output],
+                       check=True, capture_output=True, timeout=120)
         voice, rate = soundfile.read(output, dtype="float64")
     if voice.ndim == 2:
         voice = voice.mean(axis=1)
@@ -81,7 +86,7 @@ def sing(notes, tempo, seed, sample_rate=22050, seconds=None):
     drift = 2.0 ** (np.cumsum(rng.normal(0.0, 0.0008, len(times))) / 12.0)
     shifted = np.where(f0 > 0, f0 * 2.0 * vibrato * drift, 0.0)
     # Formant shift: stretch the spectral envelope along frequency by a random factor.
-    factor = rng.uniform(1.0, 1.25)
+    factor = rng.uniform(*formant_range)
     bins = envelope.shape[1]
     source = np.clip(np.arange(bins) / factor, 0, bins - 1)
     envelope = np.stack([np.interp(source, np.arange(bins), frame) for frame in envelope])

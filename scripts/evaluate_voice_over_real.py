@@ -1,0 +1,90 @@
+"""Frame F-measure (at 0.5) and frame ROC-AUC of voice detectors on sung clips and their twins.
+
+Each SET is `DIR:SPLIT`, the manifest DIR/voice_SPLIT.csv: a `mirzoo corpus over-real` build (its pairs' records
+add F per voice-to-accompaniment level and per Festival voice) or the synthetic corpus's test set
+(scripts/regenerate_synth_voice_test.py). Groups as in benchmarks/evaluate.py: `pairs` (sung clips and twins),
+`sung`, `twins`.
+
+    python scripts/evaluate_voice_over_real.py --models conv2d_singing_voice.synth runs/conv2d/preset \\
+        --sets /tmp/voice/eval:validation /tmp/voice/synth_test:test --json before.json
+"""
+
+import argparse
+import json
+import os
+
+import numpy as np
+
+import mirzoo
+from mirzoo.data import read_frame_labels, read_manifest
+from mirzoo.evaluation import f_measure, roc_auc
+
+LEVEL_BINS_DB = (-12, -6, 0, 6)
+
+
+def _scores(truth, prediction):
+    return {"f_measure": f_measure(truth, prediction >= 0.5), "roc_auc": roc_auc(truth, prediction),
+            "voice_fraction_true": float(truth.mean()), "voice_fraction_predicted": float((prediction >= 0.5).mean())}
+
+
+def _record(audio):
+    """The over-real pair record of a clip, or None (synthetic corpus)."""
+    folder = os.path.dirname(os.path.dirname(audio))
+    pair = os.path.basename(audio).rsplit("_", 1)[0]
+    path = os.path.join(folder, "pairs", f"{pair}.json")
+    if not os.path.exists(path):
+        return None
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def evaluate(model, folder, split):
+    groups = {}
+    for entry in read_manifest(os.path.join(folder, f"voice_{split}.csv")):
+        result = mirzoo.predict(model, entry.audio)
+        targets = read_frame_labels(entry.frame_labels)
+        index = np.minimum(np.floor(result.times * entry.frame_rate + 0.5).astype(int), len(targets) - 1)
+        truth, prediction = targets[index][:, 0], result.activations[:, 0]
+        kind = "sung" if entry.audio.endswith("_sung.flac") else "twins"
+        names = ["pairs", kind]
+        record = _record(entry.audio)
+        if record is not None:
+            bin_ = int(np.clip(np.searchsorted(LEVEL_BINS_DB, record["level_db"], "right") - 1, 0,
+                               len(LEVEL_BINS_DB) - 2))
+            names += [f"pairs, level [{LEVEL_BINS_DB[bin_]}, {LEVEL_BINS_DB[bin_ + 1]}) dB",
+                      f"pairs, voice {record['voice']}"]
+        for name in names:
+            groups.setdefault(name, ([], []))
+            groups[name][0].append(truth)
+            groups[name][1].append(prediction)
+    table = {}
+    for name in sorted(groups, key=lambda n: (n not in ("pairs", "sung", "twins"), n)):
+        truths, predictions = groups[name]
+        table[name] = {"clips": len(truths), **_scores(np.concatenate(truths), np.concatenate(predictions))}
+    return table
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", nargs="+", required=True, help="preset names or trained preset folders")
+    parser.add_argument("--sets", nargs="+", required=True, metavar="DIR:SPLIT")
+    parser.add_argument("--json", help="also write the results here")
+    args = parser.parse_args()
+    results = {}
+    for name in args.models:
+        model = mirzoo.load(name)
+        for spec in args.sets:
+            folder, split = spec.rsplit(":", 1)
+            table = evaluate(model, folder, split)
+            results.setdefault(name, {})[spec] = table
+            for group, row in table.items():
+                print(f"{name} | {spec} | {group} | clips {row['clips']} | F {row['f_measure']:.3f} | "
+                      f"ROC-AUC {row['roc_auc']:.3f} | voice true {row['voice_fraction_true']:.3f} "
+                      f"predicted {row['voice_fraction_predicted']:.3f}", flush=True)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(results, handle, indent=2)
+
+
+if __name__ == "__main__":
+    main()
