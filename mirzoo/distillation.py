@@ -219,6 +219,20 @@ def _crop_batch(crops, preset, crop_frames, batch_size, rng):
     return np.stack(inputs), np.stack(targets)
 
 
+def start_from_the_prior(student, crops):
+    """Set the bias of `student`'s output layer (`head`, sigmoid) to the logit of the teacher's mean score of each
+    label over `crops`' tracks, so that training starts from the best constant answer.
+
+    From a bias of 0 (scores of 0.5 against teacher scores near 0.05) the quickest way down the loss is to saturate
+    the layer before the head: the CRNN's GRU state, bounded in [-1, 1], then gives every input the same scores, and
+    the network stays there (measured: a Spearman correlation with the teacher near 0 after 300 steps).
+    """
+    head = student.get_layer("head")
+    kernel, _ = head.get_weights()
+    prior = np.clip(np.concatenate(crops.taggrams).mean(axis=0), 1e-4, 1 - 1e-4)
+    head.set_weights([kernel, np.log(prior / (1 - prior)).astype(kernel.dtype)])
+
+
 class CropBatches(keras.utils.PyDataset):
     """`steps` batches of random crops per epoch; batch `i` of epoch `e` is drawn from `(seed, e, i)` alone, so a
     resumed run sees the batches an uninterrupted one would."""
@@ -294,6 +308,7 @@ def train_student(corpus_dir, student, output_dir, teacher="musicnn.mtt", epochs
     network.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy")
     checkpoint_dir = os.path.join(output_dir, "checkpoints")
     keras.utils.set_random_seed(seed)
+    start_from_the_prior(student, train)
     initial_epoch = checkpoints.restore(network, checkpoint_dir)
     timer = EpochTimes(os.path.join(output_dir, "epoch_seconds.json"))
     if initial_epoch < epochs:

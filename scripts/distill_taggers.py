@@ -22,12 +22,18 @@ TEACHER = "musicnn.mtt"
 STUDENTS = ("crnn_tagger", "conv1d_tagger")
 
 
-def student_model(arch):
+def student_model(arch, init="synth"):
+    """The student: `<arch>.synth`'s architecture, contract and front end with the teacher's labels, its body
+    initialised from the `.synth` weights (`init="synth"`: a network that already tells timbres apart; a new
+    head) or at random (`init=None`)."""
     import mirzoo
 
-    teacher = mirzoo.get_preset(TEACHER)
-    model = mirzoo.build(f"{arch}.synth", labels=teacher.labels)
-    model.preset = model.preset.replace(name=f"{arch}.mtt_distilled", metrics={})
+    labels = mirzoo.get_preset(TEACHER).labels
+    if init == "synth":
+        model = mirzoo.load(f"{arch}.synth", num_classes=len(labels))
+    else:
+        model = mirzoo.build(f"{arch}.synth", num_classes=len(labels))
+    model.preset = model.preset.replace(name=f"{arch}.mtt_distilled", labels=labels, metrics={}, weights=None)
     return model
 
 
@@ -42,6 +48,8 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps-per-epoch", type=int, help="default: one pass over the train split's crops")
     parser.add_argument("--out", help="run folder (train, compare)")
+    parser.add_argument("--init", choices=("synth", "random"), default="synth",
+                        help="the student's body: the .synth weights (default) or random")
     args = parser.parse_args(argv)
 
     from mirzoo import distillation
@@ -55,7 +63,7 @@ def main(argv=None):
     else:
         if not (args.student and args.out):
             parser.error(f"{args.step} needs a STUDENT and --out")
-        model = student_model(args.student)
+        model = student_model(args.student, None if args.init == "random" else args.init)
         if args.step == "train":
             _, history = distillation.train_student(args.corpus, model, args.out, TEACHER, epochs=args.epochs,
                                                     batch_size=args.batch_size, learning_rate=args.learning_rate,

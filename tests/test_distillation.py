@@ -101,3 +101,15 @@ def test_training_resumes_and_the_teacher_agrees_with_itself(corpus, tmp_path):
         assert table[scope]["spearman"] == pytest.approx(1.0)
         assert table[scope]["top5_agreement"] == 1.0
     assert table["segments"]["macro_roc_auc"] == pytest.approx(1.0)
+
+
+def test_training_starts_from_the_teachers_mean_scores(corpus):
+    distillation.label_with_teacher(str(corpus), TEACHER, progress=False)
+    student = mirzoo.build(TEACHER)
+    distillation.extract_features(str(corpus), student, progress=False)
+    crops = distillation._load_split(str(corpus), student, TEACHER, "train", 94)
+    distillation.start_from_the_prior(student, crops)
+    rows = np.concatenate([distillation.read_taggram(str(corpus), TEACHER, {"file": f"audio/pkg/track{i}.flac"})[0]
+                           for i in range(3)])
+    bias = student.get_layer("head").get_weights()[1]
+    np.testing.assert_allclose(1 / (1 + np.exp(-bias)), np.clip(rows.mean(axis=0), 1e-4, 1 - 1e-4), rtol=1e-5)
