@@ -292,6 +292,7 @@ def train_student(corpus_dir, student, output_dir, teacher="musicnn.mtt", epochs
         student: a model from `mirzoo.build` whose labels are the teacher's (same order).
         output_dir: checkpoints (`checkpoints/`) and each epoch's wall time (`epoch_seconds.json`).
         steps_per_epoch: batches per epoch (keep it when resuming: it decides which crops an epoch draws).
+        learning_rate: Adam's rate from this call on: resuming with a lower one decays it step-wise.
 
     Returns:
         `student`, with the best epoch's weights, and the training history (`{metric: [per epoch]}`).
@@ -310,6 +311,7 @@ def train_student(corpus_dir, student, output_dir, teacher="musicnn.mtt", epochs
     keras.utils.set_random_seed(seed)
     start_from_the_prior(student, train)
     initial_epoch = checkpoints.restore(network, checkpoint_dir)
+    network.optimizer.learning_rate.assign(learning_rate)  # a resumed run goes on at this call's rate
     timer = EpochTimes(os.path.join(output_dir, "epoch_seconds.json"))
     if initial_epoch < epochs:
         network.fit(CropBatches(train, preset, crop_frames, batch_size, steps, seed, initial_epoch),

@@ -84,7 +84,9 @@ class PresetConfig:
             "sha256"}`, or `None`), `epochs` (completed, resumed ones included), and
             the `seed`, `batch_size`, `learning_rate`, `crop_seconds`, `mix`,
             `mixed_precision` and `early_stopping_patience` of the call that finished
-            the run. A record only: weights files do not store it in their contract,
+            the run. A distilled preset (`scripts/distill_taggers.py`) records its run
+            instead: `teacher`, `init`, the corpus and its split, `epochs`, `best_epoch`,
+            `history` and the optimisation settings. A record only: weights files do not store it in their contract,
             so it never decides whether weights load.
         decoder: how `mirzoo.predict` turns a model's activations into events (empty: none):
             `{"name": ..., **parameters}`. Frame models: `"onsets"`, `"beats"`, `"downbeats"`, `"chords"` or

@@ -4,12 +4,14 @@
     python scripts/distill_taggers.py features CORPUS                 # each student's front-end output, once
     python scripts/distill_taggers.py train    CORPUS STUDENT --epochs N --out runs/STUDENT
     python scripts/distill_taggers.py compare  CORPUS STUDENT --out runs/STUDENT   # validation table, preset
+    python scripts/distill_taggers.py publish  CORPUS STUDENT --out runs/STUDENT   # into weights/
 
 CORPUS is `mirzoo corpus debian`'s folder (tracks.jsonl with a train/validation split). Every step is
 resumable: run it again after an interruption, or with more epochs to train on. STUDENT is `crnn_tagger` or
 `conv1d_tagger`; its preset is `<student>.mtt_distilled`, the `.synth` preset's architecture, input contract
 and front end with musicnn's 50 MagnaTagATune labels. `compare` writes the preset (weights, SHA-256 and the
-measured table) into `--out`/preset; `scripts/publish_weights.py`-style copying into `weights/` is by hand.
+measured table) into `--out`/preset, and `publish` copies that preset into `weights/` (and rewrites
+`weights/SHA256SUMS`), printing the `WeightsFile` its `<arch>_presets.py` entry declares.
 """
 
 import argparse
@@ -39,7 +41,7 @@ def student_model(arch, init="synth"):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("step", choices=("teacher", "features", "train", "compare"))
+    parser.add_argument("step", choices=("teacher", "features", "train", "compare", "publish"))
     parser.add_argument("corpus")
     parser.add_argument("student", nargs="?", choices=STUDENTS)
     parser.add_argument("--epochs", type=int, default=10)
@@ -65,16 +67,42 @@ def main(argv=None):
             parser.error(f"{args.step} needs a STUDENT and --out")
         model = student_model(args.student, None if args.init == "random" else args.init)
         if args.step == "train":
+            record_run(args)
             _, history = distillation.train_student(args.corpus, model, args.out, TEACHER, epochs=args.epochs,
                                                     batch_size=args.batch_size, learning_rate=args.learning_rate,
                                                     seed=args.seed, steps_per_epoch=args.steps_per_epoch)
             print(json.dumps(history))
-        else:
+        elif args.step == "compare":
             compare(args, model)
+        else:
+            publish(args.out)
     print(f"{args.step}: {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
 
+def record_run(args):
+    """Write the run's settings to `--out`/run.json; each call's learning rate is kept with the epoch it starts
+    at (a resumed run with a lower rate decays it)."""
+    from mirzoo import checkpoints
+
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, "run.json")
+    record = {"learning_rates": []}
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as handle:
+            record = json.load(handle)
+    state = checkpoints.read_state(os.path.join(args.out, "checkpoints"))
+    first_epoch = 1 + (state["epoch"] if state else 0)
+    rates = [pair for pair in record["learning_rates"] if pair[0] < first_epoch]
+    if not rates or rates[-1][1] != args.learning_rate:
+        rates.append([first_epoch, args.learning_rate])
+    record.update(teacher=TEACHER, init=args.init, batch_size=args.batch_size, seed=args.seed,
+                  steps_per_epoch=args.steps_per_epoch, learning_rates=rates)
+    checkpoints.atomic_write_json(record, path)
+
+
 def compare(args, model):
+    import numpy as np
+
     import mirzoo
     from mirzoo import checkpoints, distillation
 
@@ -83,8 +111,34 @@ def compare(args, model):
     print(json.dumps(table, indent=2))
     metrics = {f"teacher_{scope}_{name}": round(value, 3) for scope, values in table.items()
                for name, value in values.items() if name != "count"}
+    state = checkpoints.read_state(os.path.join(args.out, "checkpoints"))
+    with open(os.path.join(args.out, "run.json"), encoding="utf-8") as handle:
+        record = json.load(handle)
+    tracks = distillation.read_tracks(args.corpus)
+    record.update(
+        corpus="mirzoo corpus debian ../shared/data/debian_music_train.csv (Debian game soundtracks)",
+        train_tracks=sum(row["split"] == "train" for row in tracks),
+        validation_tracks=sum(row["split"] == "validation" for row in tracks),
+        validation_packages=sorted({row["package"] for row in tracks if row["split"] == "validation"}),
+        epochs=state["epoch"], history=state["history"],
+        best_epoch=1 + int(np.nanargmin(np.array(state["history"]["val_loss"], dtype=float))))
+    model.preset = model.preset.replace(training=record)
     preset = mirzoo.save_preset(model, os.path.join(args.out, "preset"), metrics=metrics)
     print(preset.name, preset.weights.sha256)
+
+
+def publish(run):
+    from publish_weights import WEIGHTS, write_sums
+
+    import mirzoo
+    from mirzoo.presets import read_preset
+
+    source = os.path.join(run, "preset")
+    model = mirzoo.load(source)  # checks the run's SHA-256
+    model.preset = read_preset(source)
+    preset = mirzoo.save_preset(model, os.path.join(WEIGHTS, model.preset.name))
+    write_sums()
+    print(f"{preset.name}: weights=WeightsFile({preset.weights.file!r}, {preset.weights.sha256!r})")
 
 
 if __name__ == "__main__":

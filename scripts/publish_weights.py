@@ -33,6 +33,11 @@ def main():
         model.preset = mirzoo.get_preset(name).replace(metrics=trained.metrics, training=trained.training)
         preset = mirzoo.save_preset(model, os.path.join(WEIGHTS, name))
         print(f"{preset.name}: weights=WeightsFile({preset.weights.file!r}, {preset.weights.sha256!r})")
+    write_sums()
+
+
+def write_sums():
+    """Rewrite weights/SHA256SUMS: one line per preset folder in weights/."""
     lines = []
     for name in sorted(os.listdir(WEIGHTS)):
         if os.path.isfile(os.path.join(WEIGHTS, name, "preset.json")):

@@ -7,6 +7,7 @@ import soundfile
 import mirzoo
 from mirzoo import distillation
 from mirzoo.distillation import CropBatches, crop_target
+from mirzoo.inference import front_end_and_network
 from mirzoo.testing import harmonic_test_signal
 
 keras = pytest.importorskip("keras")
@@ -91,9 +92,13 @@ def test_training_resumes_and_the_teacher_agrees_with_itself(corpus, tmp_path):
     _, history = distillation.train_student(str(corpus), student, str(tmp_path), TEACHER, epochs=1, batch_size=2,
                                             steps_per_epoch=2, verbose=0)
     assert len(history["loss"]) == 1 and np.isfinite(history["val_loss"][0])
-    _, history = distillation.train_student(str(corpus), mirzoo.build(TEACHER), str(tmp_path), TEACHER, epochs=2,
-                                            batch_size=2, steps_per_epoch=2, verbose=0)
+    resumed = mirzoo.build(TEACHER)
+    _, history = distillation.train_student(str(corpus), resumed, str(tmp_path), TEACHER, epochs=2,
+                                            batch_size=2, steps_per_epoch=2, learning_rate=1e-4, verbose=0)
     assert len(history["loss"]) == 2
+    # The resumed epoch ran at the new rate: the optimizer state came back, the rate is this call's.
+    optimizer = front_end_and_network(resumed)[1].optimizer
+    assert float(optimizer.learning_rate) == pytest.approx(1e-4) and int(optimizer.iterations) == 4
     assert len(json.loads((tmp_path / "epoch_seconds.json").read_text())) == 2
     # The teacher as its own student: its windows are the taggram rows, so every measure is perfect.
     table = distillation.compare_with_teacher(mirzoo.load(TEACHER), str(corpus), TEACHER, "train", progress=False)
