@@ -1,6 +1,6 @@
 """Write the golden input and output of every preset with shipped weights: tests/models/golden/<preset>.npz.
 
-    python scripts/make_golden.py
+    python scripts/make_golden.py [PRESET ...]      # default: every preset with shipped weights
 
 The input is a short generated clip (harmonic test signal, 4 s at the preset's rate); the output
 is what the shipped weights give today. tests/models/test_golden.py fails when either the front
@@ -8,6 +8,7 @@ end or the weights drift from it. Rerun only when a change of outputs is intende
 """
 
 import os
+import sys
 
 import numpy as np
 
@@ -17,9 +18,9 @@ from mirzoo.testing import harmonic_test_signal
 GOLDEN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "models", "golden")
 
 
-def main():
+def main(names=None):
     os.makedirs(GOLDEN, exist_ok=True)
-    for name in mirzoo.list_models():
+    for name in names or mirzoo.list_models():
         preset = mirzoo.get_preset(name)
         if preset.weights is None:
             continue
@@ -30,4 +31,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
