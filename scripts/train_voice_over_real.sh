@@ -19,8 +19,8 @@ train() {
         --validation "$OUT/val/voice_validation.csv" --out "$OUT/runs/$1" --epochs "$2" --batch-size 16 \
         --crop-seconds "$3" --learning-rate "$4" --mix 0.3 --no-progress
 }
-train bilstm_singing_voice "${EPOCHS_BILSTM:-12}" 10 0.001
-train conv2d_singing_voice "${EPOCHS_CONV2D:-4}" 6 0.0005
+train bilstm_singing_voice "${EPOCHS_BILSTM:-16}" 10 0.001
+train conv2d_singing_voice "${EPOCHS_CONV2D:-7}" 6 0.0005
 python scripts/evaluate_voice_over_real.py --models conv2d_singing_voice.synth bilstm_singing_voice.synth \
     "$OUT/runs/conv2d_singing_voice/preset" "$OUT/runs/bilstm_singing_voice/preset" \
     --sets "$OUT/eval:validation" --json "$OUT/evaluation.json"
