@@ -74,6 +74,7 @@ def make_strategy(name="auto"):
     return tf.distribute.MultiWorkerMirroredStrategy()
 
 
+@keras.saving.register_keras_serializable(package="mirzoo")
 class SoftAUC(keras.metrics.AUC):
     """ROC-AUC for targets in [0, 1]: a target `y` counts as a positive of weight `y` and a negative of weight
     `1 - y` (the expected confusion matrix when each label is drawn with probability `y`).
@@ -95,6 +96,7 @@ class SoftAUC(keras.metrics.AUC):
         super().update_state(keras.ops.zeros_like(y_true), y_pred, sample_weight=negative)
 
 
+@keras.saving.register_keras_serializable(package="mirzoo")
 def soft_binary_accuracy(y_true, y_pred, threshold=0.5):
     """How often the decision `y_pred > threshold` is right when each label is drawn with probability `y_true`:
     `y_true` where the prediction says yes, `1 - y_true` where it says no. On 0/1 targets, binary accuracy."""

@@ -428,3 +428,17 @@ def test_soft_labels_beside_clip_labels_the_preset_does_not_have_are_refused(cor
     manifest = mirzoo.data.write_manifest(entries, tmp_path / "kazoo.jsonl")
     with pytest.raises(ValueError, match=r"rows with clip labels \['kazoo'\] that conv1d_tagger.synth does not have"):
         mirzoo.train("conv1d_tagger", manifest, tmp_path / "run", epochs=1, batch_size=8, verbose=0)
+
+
+def test_a_compiled_model_with_the_soft_metrics_saves_and_loads(tmp_path):
+    from mirzoo.training import default_compile
+
+    model = default_compile(mirzoo.build("conv1d_tagger"))
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(-0.5, 0.5, (4, 48000)).astype("float32"), rng.uniform(size=(4, 12)).astype("float32")
+    model.fit(x, y, verbose=0)
+    model.save(tmp_path / "compiled.keras")
+    loaded = keras.saving.load_model(tmp_path / "compiled.keras")  # the metrics are registered under "mirzoo"
+    expected, again = model.evaluate(x, y, verbose=0, return_dict=True), loaded.evaluate(x, y, verbose=0,
+                                                                                          return_dict=True)
+    assert again == pytest.approx(expected, rel=1e-5)
