@@ -70,7 +70,8 @@ def test_list_and_info(capsys):
     assert [line.split()[0] for line in lines[1:]] == mirzoo.list_models()
     assert all(line == line.rstrip() for line in lines)
     assert main(["list", "crnn*"]) == 0
-    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()[1:]] == ["crnn_tagger.synth"]
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()[1:]] == ["crnn_tagger.mtt_distilled",
+                                                                                     "crnn_tagger.synth"]
     assert main(["info", "dnn_chroma", "--format", "json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info == mirzoo.get_preset("dnn_chroma").to_dict() | {"labels": list(mirzoo.get_preset("dnn_chroma").labels)}

@@ -13,7 +13,7 @@ def test_list_models_names_every_architecture_with_a_tag():
 
 
 def test_list_models_pattern():
-    assert mirzoo.list_models("crnn*") == ["crnn_tagger.synth"]
+    assert mirzoo.list_models("crnn*") == ["crnn_tagger.mtt_distilled", "crnn_tagger.synth"]
     assert mirzoo.list_models("*singing_voice*") == ["bilstm_singing_voice.synth", "conv2d_singing_voice.synth"]
     assert mirzoo.list_models("nothing*") == []
 
