@@ -37,9 +37,8 @@ LEVELS_DB = (-12.0, 6.0)
 # Festival + WORLD variety: every voice, formant stretch 0.85-1.3, melody transposed by -12..+2 semitones.
 FORMANT_RANGE = (0.85, 1.3)
 TRANSPOSE_SEMITONES = (-12, 2)
-# musicnn's taggram rows: one per 187 frames of 256 samples at 16 kHz.
-TEACHER = "teacher/musicnn.mtt"
-TEACHER_ROW_SECONDS = 187 * 256 / 16000
+# The teacher whose taggrams (`mirzoo.distillation.label_with_teacher`) say where the corpus has vocals.
+TEACHER = "musicnn.mtt"
 # MTT tags that mean a voice is heard; an excerpt where the teacher gives any of them >= VOCAL_THRESHOLD in a patch
 # it overlaps is passed over (0.8 % of the corpus's patches).
 VOCAL_TAGS = ("vocal", "vocals", "singing", "voice", "male vocal", "female vocal", "male voice", "female voice",
@@ -52,12 +51,13 @@ MAX_DRAWS = 200
 
 @dataclasses.dataclass(frozen=True)
 class Track:
-    """A track of the Debian corpus: its FLAC file (absolute), length in seconds and the teacher's vocal score
-    per taggram row (`None` without a taggram)."""
+    """A track of the Debian corpus: its FLAC file (absolute), length in seconds, the teacher's vocal score per
+    taggram row (`None` without a taggram) and the seconds each row covers."""
 
     file: str
     seconds: float
     vocal: np.ndarray | None
+    row_seconds: float | None = None
 
 
 def read_tracks(corpus, split):
@@ -66,20 +66,22 @@ def read_tracks(corpus, split):
     Raises:
         ValueError: no track of the corpus is in `split`.
     """
-    import mirzoo
+    from mirzoo.distillation import read_taggram
+    from mirzoo.models.labels import MTT_LABELS
 
-    labels = mirzoo.get_preset("musicnn.mtt").labels
-    columns = [labels.index(tag) for tag in VOCAL_TAGS]
+    columns = [MTT_LABELS.index(tag) for tag in VOCAL_TAGS]
     tracks = []
     with open(os.path.join(corpus, "tracks.jsonl"), encoding="utf-8") as handle:
         for line in handle:
             row = json.loads(line)
             if row["split"] != split:
                 continue
-            name = os.path.splitext(os.path.basename(row["file"]))[0]
-            taggram = os.path.join(corpus, TEACHER, row["package"], f"{name}.npy")
-            vocal = np.load(taggram)[:, columns].max(axis=1) if os.path.exists(taggram) else None
-            tracks.append(Track(os.path.join(corpus, row["file"]), float(row["seconds"]), vocal))
+            try:
+                taggram, rate = read_taggram(corpus, TEACHER, row)
+                vocal, row_seconds = taggram[:, columns].max(axis=1), 1.0 / rate
+            except FileNotFoundError:
+                vocal, row_seconds = None, None
+            tracks.append(Track(os.path.join(corpus, row["file"]), float(row["seconds"]), vocal, row_seconds))
     if not tracks:
         raise ValueError(f"{corpus}/tracks.jsonl has no track in split {split!r}.")
     return sorted(tracks, key=lambda track: track.file)
@@ -90,8 +92,8 @@ def hears_vocals(track, start, seconds):
     overlaps (rows past the last one, musicnn's unscored tail, count as the last)."""
     if track.vocal is None or not len(track.vocal):
         return False
-    first = int(start // TEACHER_ROW_SECONDS)
-    last = int(np.ceil((start + seconds) / TEACHER_ROW_SECONDS)) - 1
+    first = int(start // track.row_seconds)
+    last = int(np.ceil((start + seconds) / track.row_seconds)) - 1
     rows = np.arange(first, last + 1).clip(0, len(track.vocal) - 1)
     return bool(track.vocal[rows].max() >= VOCAL_THRESHOLD)
 

@@ -17,11 +17,13 @@ from mirzoo.data.synth import over_real, requirements
 from mirzoo.data.synth.labels import LABEL_FRAME_RATE, sung_voice_frames
 from mirzoo.data.synth.sing import WORLD_FRAME_SECONDS
 from mirzoo.data.synth.songs import Note
+from mirzoo.distillation import teacher_dir
 
 RATE = over_real.SAMPLE_RATE
 SECONDS = 3.0
 VOICED = (1.0, 2.5)  # the stand-in singer is voiced from 1 s to 2.5 s
 QUANTUM = 1 / 32768  # a 16-bit FLAC sample
+ROW_SECONDS = 187 * 256 / 16000  # musicnn's taggram rows: patches of 187 frames of 256 samples at 16 kHz
 
 
 def stand_in_voice(seconds):
@@ -57,10 +59,13 @@ def write_track(root, package, name, split, seconds, frequency, vocal=None):
                     (0.5 * np.sin(2 * np.pi * frequency * times)).astype(np.float32), RATE, subtype="PCM_16")
     if vocal is not None:
         labels = mirzoo.get_preset("musicnn.mtt").labels
-        taggram = np.zeros((int(seconds / over_real.TEACHER_ROW_SECONDS), len(labels)), np.float32)
+        taggram = np.zeros((int(seconds / ROW_SECONDS), len(labels)), np.float32)
         taggram[:, [labels.index(tag) for tag in over_real.VOCAL_TAGS]] = vocal
-        os.makedirs(os.path.join(root, over_real.TEACHER, package), exist_ok=True)
-        np.save(os.path.join(root, over_real.TEACHER, package, f"{name}.npy"), taggram)
+        teacher = teacher_dir(str(root), over_real.TEACHER)  # the layout label_with_teacher writes
+        os.makedirs(os.path.join(teacher, package), exist_ok=True)
+        np.save(os.path.join(teacher, package, f"{name}.npy"), taggram)
+        with open(os.path.join(teacher, "frame_rate.json"), "w", encoding="utf-8") as handle:
+            json.dump({"frame_rate": 1 / ROW_SECONDS}, handle)
     return {"package": package, "file": f"audio/{package}/{name}.flac", "seconds": seconds, "split": split}
 
 
@@ -144,14 +149,14 @@ def test_a_build_reads_only_its_split_and_passes_over_vocals(corpus, tmp_path, s
 
 
 def test_teacher_rows_an_excerpt_overlaps():
-    track = over_real.Track("x.flac", 30.0, np.array([0.0, 0.0, 0.5, 0.0, 0.0]))
-    row = over_real.TEACHER_ROW_SECONDS
+    row = ROW_SECONDS
+    track = over_real.Track("x.flac", 30.0, np.array([0.0, 0.0, 0.5, 0.0, 0.0]), row)
     assert not over_real.hears_vocals(track, 0.0, 2 * row)  # rows 0 and 1 exactly
     assert over_real.hears_vocals(track, 0.0, 2 * row + 0.01)  # reaches row 2
     assert over_real.hears_vocals(track, 3 * row - 0.01, 1.0)  # starts in row 2
     assert not over_real.hears_vocals(track, 3 * row + 0.01, 1.0)  # rows 3 and 4
     assert not over_real.hears_vocals(over_real.Track("x.flac", 30.0, None), 0.0, 10.0)
-    tail = over_real.Track("x.flac", 30.0, np.array([0.0, 0.9]))
+    tail = over_real.Track("x.flac", 30.0, np.array([0.0, 0.9]), row)
     assert over_real.hears_vocals(tail, 5 * row, 1.0)  # past the last row: the last row's score
 
 
