@@ -26,7 +26,10 @@ from mirzoo.data.debian import (
     build_debian_corpus,
     composers,
     free_text_licence,
+    game_credits,
+    is_credits_file,
     licence_of,
+    read_members,
     read_tags,
     read_track_list,
     track_metadata,
@@ -307,6 +310,68 @@ def test_an_untagged_track_is_credited_from_its_copyright_file():
                                                              "copyright: authors in free text")
     assert track_metadata(track, b"", FREE_TEXT.replace("Data Authors", "Thanks to"))["credit"] == [
         "Ann Coder <ann@example.org>", "Bob Coder"]
+
+
+# Two games' credits lists as they ship them: Flare's (`text=` lines between `separator=` lines) and Plee the
+# Bear's (plain lines under `#color` directives).
+FLARE_CREDITS = """[vscroll]
+text=Flare Game Credits - fantasycore
+separator=32
+
+text=Visual Artists
+separator=16
+text=Clint Bellanger
+separator=32
+
+text=Composers
+separator=16
+text=Brandon Morris
+text=remaxim
+separator=32
+
+text=Foley Artists
+separator=16
+text=Brandon Morris
+text=Justin Jacobs
+"""
+PLEE_CREDITS = """#color 1 0.75 0
+Music
+#color 1 0.5 0
+Julien Jorge
+Florian Massuyeau
+
+#color 1 0.75 0
+Sound
+#color 1 0.5 0
+Someone Else
+"""
+
+
+def test_a_games_credits_list_names_its_composers():
+    assert game_credits([FLARE_CREDITS]) == ["Brandon Morris", "remaxim"]
+    assert game_credits([PLEE_CREDITS]) == ["Julien Jorge", "Florian Massuyeau"]
+    assert game_credits([FLARE_CREDITS, FLARE_CREDITS.replace("remaxim", "Ann")]) == ["Brandon Morris", "remaxim",
+                                                                                     "Ann"]
+    assert game_credits(["Sound Credits:\n\nHydra sounds, by Brett\n"]) == []  # sound effects are not music
+    assert is_credits_file("usr/share/games/flare/mods/fantasycore/cutscenes/credits.txt")
+    assert not is_credits_file("usr/share/doc/game/credits.txt") and not is_credits_file("usr/share/x/credits.png")
+    track = Track("game", "1", "usr/share/games/game/music/tune1.ogg", 1.0, 44100, 2, "0" * 32)
+    # Between the file's tags and the copyright file.
+    metadata = track_metadata(track, b"", COPYRIGHT, [FLARE_CREDITS])
+    assert (metadata["credit"], metadata["credit_from"]) == (["Brandon Morris", "remaxim"], "credits: music")
+    tagged = ogg_comment_pages(["ARTIST=Luke"])
+    assert track_metadata(track, tagged, COPYRIGHT, [FLARE_CREDITS])["credit"] == ["Luke"]
+    assert track_metadata(track, b"", COPYRIGHT, [PLEE_CREDITS.replace("Music", "Graphics")])["credit"] == [
+        "2010 A Composer"]
+
+
+def test_credits_lists_are_read_from_the_package(tmp_path):
+    deb = make_deb(tmp_path, "credited", "1", {"usr/share/games/g/mods/a/credits.txt": FLARE_CREDITS.encode(),
+                                               "usr/share/games/g/music/t.ogg": b"x",
+                                               "usr/share/games/g/other.txt": b"y"})
+    found = read_members(str(deb), {"usr/share/games/g/music/t.ogg"}, also=is_credits_file)
+    assert found == {"usr/share/games/g/music/t.ogg": b"x",
+                     "usr/share/games/g/mods/a/credits.txt": FLARE_CREDITS.encode()}
 
 
 def test_a_person_is_spelled_one_way_across_the_corpus():
