@@ -15,6 +15,9 @@ resumable (a track whose output exists is skipped), each a function:
   cross-entropy; checkpointed every epoch (`mirzoo.checkpoints`), so a run stops and resumes without loss.
 - :func:`compare_with_teacher`: the student against the teacher on a split's tracks, end to end through
   `mirzoo.predict` (ROC-AUC, Spearman correlation, top-5 agreement).
+
+:func:`folder_as_corpus` makes a corpus of one split ("test") of any folder of recordings, to measure a student
+against its teacher on music held out of the corpus altogether.
 """
 
 import dataclasses
@@ -30,6 +33,8 @@ from mirzoo import checkpoints
 TRACKS = "tracks.jsonl"
 # Positives of the ROC-AUC against a teacher: the segments whose teacher score is in the tag's top 20 %.
 POSITIVE_QUANTILE = 0.8
+# The recordings :func:`folder_as_corpus` lists.
+AUDIO_EXTENSIONS = (".flac", ".ogg", ".wav", ".mp3", ".opus")
 
 
 def read_tracks(corpus_dir):
@@ -39,6 +44,39 @@ def read_tracks(corpus_dir):
         raise FileNotFoundError(f"{path}: no track list; build the corpus first (mirzoo corpus debian).")
     with open(path, encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
+
+
+def folder_as_corpus(audio_dir, out_dir, split="test"):
+    """Make a corpus of every recording under `audio_dir` (recursively, by extension), all in `split`: music held
+    out of training (another package of Debian's archive) to measure students against their teacher on.
+
+    `out_dir/audio` links to `audio_dir` (nothing is copied) and `out_dir/tracks.jsonl` lists the recordings
+    (`file`, `seconds`, `split`), sorted; the teacher's taggrams then go to `out_dir/teacher` as for any corpus.
+
+    Returns:
+        `out_dir`.
+    """
+    import soundfile
+
+    audio_dir = os.path.abspath(audio_dir)
+    found = sorted(os.path.relpath(os.path.join(folder, name), audio_dir)
+                   for folder, _, names in os.walk(audio_dir, followlinks=True) for name in names
+                   if name.lower().endswith(AUDIO_EXTENSIONS))
+    if not found:
+        raise ValueError(f"{audio_dir}: no recordings ({', '.join(AUDIO_EXTENSIONS)}).")
+    os.makedirs(out_dir, exist_ok=True)
+    link = os.path.join(out_dir, "audio")
+    if os.path.islink(link) and os.readlink(link) != audio_dir:
+        os.remove(link)
+    if not os.path.lexists(link):
+        os.symlink(audio_dir, link)
+    rows = [{"file": f"audio/{path}", "seconds": round(soundfile.info(os.path.join(audio_dir, path)).duration, 3),
+             "split": split} for path in found]
+    listing = os.path.join(out_dir, TRACKS)
+    with open(f"{listing}.tmp", "w", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(row) + "\n" for row in rows)
+    os.replace(f"{listing}.tmp", listing)
+    return out_dir
 
 
 def _track_name(row):

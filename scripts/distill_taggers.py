@@ -5,13 +5,16 @@
     python scripts/distill_taggers.py train    CORPUS STUDENT --epochs N --out runs/STUDENT
     python scripts/distill_taggers.py compare  CORPUS STUDENT --out runs/STUDENT   # validation table, preset
     python scripts/distill_taggers.py publish  CORPUS STUDENT --out runs/STUDENT   # into weights/
+    python scripts/distill_taggers.py evaluate AUDIO [STUDENT] --out WORK   # shipped students on held-out music
 
 CORPUS is `mirzoo corpus debian`'s folder (tracks.jsonl with a train/validation split). Every step is
 resumable: run it again after an interruption, or with more epochs to train on. STUDENT is `crnn_tagger` or
 `conv1d_tagger`; its preset is `<student>.mtt_distilled`, the `.synth` preset's architecture, input contract
 and front end with musicnn's 50 MagnaTagATune labels. `compare` writes the preset (weights, SHA-256 and the
 measured table) into `--out`/preset, and `publish` copies that preset into `weights/` (and rewrites
-`weights/SHA256SUMS`), printing the `WeightsFile` its `<arch>_presets.py` entry declares.
+`weights/SHA256SUMS`), printing the `WeightsFile` its `<arch>_presets.py` entry declares. `evaluate` measures
+the shipped `<student>.mtt_distilled` presets against the teacher, as `compare` does, on every recording under
+AUDIO (music the corpus does not hold, such as wesnoth-1.16-music's), keeping the teacher's taggrams in WORK.
 """
 
 import argparse
@@ -41,7 +44,7 @@ def student_model(arch, init="synth"):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("step", choices=("teacher", "features", "train", "compare", "publish"))
+    parser.add_argument("step", choices=("teacher", "features", "train", "compare", "publish", "evaluate"))
     parser.add_argument("corpus")
     parser.add_argument("student", nargs="?", choices=STUDENTS)
     parser.add_argument("--epochs", type=int, default=10)
@@ -49,7 +52,7 @@ def main(argv=None):
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps-per-epoch", type=int, help="default: one pass over the train split's crops")
-    parser.add_argument("--out", help="run folder (train, compare)")
+    parser.add_argument("--out", help="run folder (train, compare); work folder (evaluate)")
     parser.add_argument("--init", choices=("synth", "random"), default="synth",
                         help="the student's body: the .synth weights (default) or random")
     args = parser.parse_args(argv)
@@ -59,6 +62,10 @@ def main(argv=None):
     started = time.perf_counter()
     if args.step == "teacher":
         print(distillation.label_with_teacher(args.corpus, TEACHER))
+    elif args.step == "evaluate":
+        if not args.out:
+            parser.error("evaluate needs --out")
+        evaluate(args)
     elif args.step == "features":
         for arch in [args.student] if args.student else STUDENTS:
             print(distillation.extract_features(args.corpus, student_model(arch)))
@@ -125,6 +132,22 @@ def compare(args, model):
     model.preset = model.preset.replace(training=record)
     preset = mirzoo.save_preset(model, os.path.join(args.out, "preset"), metrics=metrics)
     print(preset.name, preset.weights.sha256)
+
+
+def evaluate(args):
+    """The shipped students against the teacher on held-out music: a table per student, printed and written to
+    `--out`/<preset>.json."""
+    import mirzoo
+    from mirzoo import checkpoints, distillation
+
+    corpus = distillation.folder_as_corpus(args.corpus, args.out)
+    distillation.label_with_teacher(corpus, TEACHER)
+    for arch in [args.student] if args.student else STUDENTS:
+        name = f"{arch}.mtt_distilled"
+        table = distillation.compare_with_teacher(mirzoo.load(name), corpus, TEACHER, split="test")
+        table["tracks_in"] = os.path.abspath(args.corpus)
+        checkpoints.atomic_write_json(table, os.path.join(args.out, f"{name}.json"))
+        print(name, json.dumps(table, indent=2))
 
 
 def publish(run):

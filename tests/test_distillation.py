@@ -118,3 +118,23 @@ def test_training_starts_from_the_teachers_mean_scores(corpus):
                            for i in range(3)])
     bias = student.get_layer("head").get_weights()[1]
     np.testing.assert_allclose(1 / (1 + np.exp(-bias)), np.clip(rows.mean(axis=0), 1e-4, 1 - 1e-4), rtol=1e-5)
+
+
+def test_a_folder_of_held_out_music_is_a_corpus_of_one_split(tmp_path):
+    music = tmp_path / "music"
+    for path, seconds in (("b/two.ogg", 1.5), ("one.flac", 2.0)):
+        (music / path).parent.mkdir(parents=True, exist_ok=True)
+        soundfile.write(music / path, harmonic_test_signal(22050, seconds, seed=1), 22050)
+    (music / "notes.txt").write_text("not audio")
+    corpus = distillation.folder_as_corpus(str(music), str(tmp_path / "work"))
+    rows = distillation.read_tracks(corpus)
+    assert [(row["file"], row["seconds"], row["split"]) for row in rows] == [
+        ("audio/b/two.ogg", 1.5, "test"), ("audio/one.flac", 2.0, "test")]
+    assert (tmp_path / "work" / "audio" / "b" / "two.ogg").is_file()  # a link: nothing copied
+    # The teacher labels it as any corpus, and a student is compared on it.
+    distillation.label_with_teacher(corpus, TEACHER, progress=False)
+    table = distillation.compare_with_teacher(mirzoo.load(TEACHER), corpus, TEACHER, "test", progress=False)
+    assert table["tracks"]["count"] == 2 and table["segments"]["top5_agreement"] == 1.0
+    (music / "empty").mkdir()
+    with pytest.raises(ValueError, match="no recordings"):
+        distillation.folder_as_corpus(str(music / "empty"), str(tmp_path / "other"))
