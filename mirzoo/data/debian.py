@@ -450,33 +450,26 @@ def is_credits_file(path):
 
 # A heading of a credits list over the people who made the music: "Music", "Composers", "Musicians:".
 _MUSIC_HEADING = re.compile(r"^(?:music|musicians?|composers?|composed by|soundtrack)\s*:?$", re.I)
-# Markup around a credits line: Flare's `text=` and `separator=16`, Plee the Bear's `#color 1 0.5 0`.
-_CREDITS_MARKUP = re.compile(r"^(?:text=|separator=.*|#.*)", re.I)
+# A layout line of a credits list: Flare's `separator=16`, Plee the Bear's `#color 1 0.5 0`.
+_LAYOUT_LINE = re.compile(r"^(?:separator=|#)", re.I)
 
 
 def game_credits(texts):
     """`[name, …]`: the people a game's credits lists (`texts`, the text of each :func:`is_credits_file`) name
-    under a music heading, as written, in order; a list ends at a blank line or a layout line (`separator=`,
-    `#color`) after its first name."""
+    under a music heading, as written, in order (Flare's `text=` prefix taken off); a list ends at a blank line
+    or a layout line (`separator=`, `#color`) after its first name."""
     names = []
     for text in texts:
-        lines = text.splitlines()
+        lines = [line.strip().removeprefix("text=").strip() for line in text.splitlines()]
         for index, line in enumerate(lines):
-            if not _MUSIC_HEADING.match(line.strip().removeprefix("text=").strip()):
+            if not _MUSIC_HEADING.match(line):
                 continue
             listed = []
-            for following in lines[index + 1:]:
-                name = following.strip()
-                if _CREDITS_MARKUP.match(name) and not name.lower().startswith("text="):
-                    if listed:
-                        break
-                    continue
-                name = name.removeprefix("text=").strip()
-                if not name:
-                    if listed:
-                        break
-                    continue
-                listed.append(name)
+            for name in lines[index + 1:]:
+                if name and not _LAYOUT_LINE.match(name):
+                    listed.append(name)
+                elif listed:
+                    break
             names += [name for name in listed if name not in names]
     return names
 
