@@ -66,22 +66,20 @@ def read_tracks(corpus, split):
     Raises:
         ValueError: no track of the corpus is in `split`.
     """
-    from mirzoo.distillation import read_taggram
+    from mirzoo import distillation
     from mirzoo.models.labels import MTT_LABELS
 
     columns = [MTT_LABELS.index(tag) for tag in VOCAL_TAGS]
     tracks = []
-    with open(os.path.join(corpus, "tracks.jsonl"), encoding="utf-8") as handle:
-        for line in handle:
-            row = json.loads(line)
-            if row["split"] != split:
-                continue
-            try:
-                taggram, rate = read_taggram(corpus, TEACHER, row)
-                vocal, row_seconds = taggram[:, columns].max(axis=1), 1.0 / rate
-            except FileNotFoundError:
-                vocal, row_seconds = None, None
-            tracks.append(Track(os.path.join(corpus, row["file"]), float(row["seconds"]), vocal, row_seconds))
+    for row in distillation.read_tracks(corpus):
+        if row["split"] != split:
+            continue
+        try:
+            taggram, rate = distillation.read_taggram(corpus, TEACHER, row)
+            vocal, row_seconds = taggram[:, columns].max(axis=1), 1.0 / rate
+        except FileNotFoundError:
+            vocal, row_seconds = None, None
+        tracks.append(Track(os.path.join(corpus, row["file"]), float(row["seconds"]), vocal, row_seconds))
     if not tracks:
         raise ValueError(f"{corpus}/tracks.jsonl has no track in split {split!r}.")
     return sorted(tracks, key=lambda track: track.file)
