@@ -257,6 +257,27 @@ def _crop_batch(crops, preset, crop_frames, batch_size, rng):
     return np.stack(inputs), np.stack(targets)
 
 
+def start_from_trained_layers(student, trained):
+    """Copy into `student` every layer of `trained` (another model of the same architecture) whose name and weight
+    shapes it shares: a student begins from a network that already tells timbres apart. Layers whose shapes
+    differ (the head, with the teacher's labels; GRUs the student widens) keep their fresh initialisation.
+
+    Returns:
+        The names of the layers copied, in the student's order.
+    """
+    trained_layers = {layer.name: layer for layer in trained.layers}
+    copied = []
+    for layer in student.layers:
+        source = trained_layers.get(layer.name)
+        if source is None or not layer.weights:
+            continue
+        weights = source.get_weights()
+        if [w.shape for w in weights] == [tuple(w.shape) for w in layer.weights]:
+            layer.set_weights(weights)
+            copied.append(layer.name)
+    return copied
+
+
 def start_from_the_prior(student, crops):
     """Set the bias of `student`'s output layer (`head`, sigmoid) to the logit of the teacher's mean score of each
     label over `crops`' tracks, so that training starts from the best constant answer.

@@ -9,12 +9,13 @@
 
 CORPUS is `mirzoo corpus debian`'s folder (tracks.jsonl with a train/validation split). Every step is
 resumable: run it again after an interruption, or with more epochs to train on. STUDENT is `crnn_tagger` or
-`conv1d_tagger`; its preset is `<student>.mtt_distilled`, the `.synth` preset's architecture, input contract
-and front end with musicnn's 50 MagnaTagATune labels. `compare` writes the preset (weights, SHA-256 and the
-measured table) into `--out`/preset, and `publish` copies that preset into `weights/` (and rewrites
-`weights/SHA256SUMS`), printing the `WeightsFile` its `<arch>_presets.py` entry declares. `evaluate` measures
-the shipped `<student>.mtt_distilled` presets against the teacher, as `compare` does, on every recording under
-AUDIO (music the corpus does not hold, such as wesnoth-1.16-music's), keeping the teacher's taggrams in WORK.
+`conv1d_tagger`; its preset is `<student>.mtt_distilled`: the `.synth` preset's input contract and front end
+with musicnn's 50 MagnaTagATune labels and its own architecture (the CRNN's GRUs are wider), started from the
+`.synth` weights where they fit. `compare` writes the preset (weights, SHA-256 and the measured table) into
+`--out`/preset, and `publish` copies that preset into `weights/` (and rewrites `weights/SHA256SUMS`), printing
+the `WeightsFile` its `<arch>_presets.py` entry declares. `evaluate` measures the shipped
+`<student>.mtt_distilled` presets against the teacher, as `compare` does, on every recording under AUDIO (music
+the corpus does not hold, such as wesnoth-1.16-music's), keeping the teacher's taggrams in WORK.
 """
 
 import argparse
@@ -28,17 +29,17 @@ STUDENTS = ("crnn_tagger", "conv1d_tagger")
 
 
 def student_model(arch, init="synth"):
-    """The student: `<arch>.synth`'s architecture, contract and front end with the teacher's labels, its body
-    initialised from the `.synth` weights (`init="synth"`: a network that already tells timbres apart; a new
-    head) or at random (`init=None`)."""
+    """The student: `<arch>.mtt_distilled`'s network (the `.synth` contract and front end with the teacher's
+    labels; the CRNN's GRUs widened), its body started from the `.synth` weights where the shapes fit
+    (`init="synth"`: a network that already tells timbres apart) or at random (`init=None`)."""
     import mirzoo
+    from mirzoo import distillation
 
-    labels = mirzoo.get_preset(TEACHER).labels
+    model = mirzoo.build(f"{arch}.mtt_distilled")
     if init == "synth":
-        model = mirzoo.load(f"{arch}.synth", num_classes=len(labels))
-    else:
-        model = mirzoo.build(f"{arch}.synth", num_classes=len(labels))
-    model.preset = model.preset.replace(name=f"{arch}.mtt_distilled", labels=labels, metrics={}, weights=None)
+        copied = distillation.start_from_trained_layers(model, mirzoo.load(f"{arch}.synth"))
+        print(f"{arch}: from {arch}.synth: {', '.join(copied)}", file=sys.stderr)
+    model.preset = model.preset.replace(metrics={}, weights=None)
     return model
 
 

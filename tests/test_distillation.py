@@ -120,6 +120,20 @@ def test_training_starts_from_the_teachers_mean_scores(corpus):
     np.testing.assert_allclose(1 / (1 + np.exp(-bias)), np.clip(rows.mean(axis=0), 1e-4, 1 - 1e-4), rtol=1e-5)
 
 
+def test_a_student_starts_from_the_trained_layers_whose_shapes_it_shares():
+    trained = mirzoo.load("crnn_tagger.synth")
+    student = mirzoo.build("crnn_tagger.synth", num_classes=50, gru_units=(48, 48))
+    fresh = {layer.name: layer.get_weights() for layer in student.layers}
+    copied = distillation.start_from_trained_layers(student, trained)
+    # Widened GRUs and a head with other labels cannot take the trained weights; every other layer can.
+    assert copied == [layer.name for layer in trained.layers
+                      if layer.weights and layer.name not in ("gru_1", "gru_2", "head")]
+    for layer in student.layers:
+        expected = trained.get_layer(layer.name).get_weights() if layer.name in copied else fresh[layer.name]
+        for got, want in zip(layer.get_weights(), expected, strict=True):
+            np.testing.assert_array_equal(got, want)
+
+
 def test_a_folder_of_held_out_music_is_a_corpus_of_one_split(tmp_path):
     music = tmp_path / "music"
     for path, seconds in (("b/two.ogg", 1.5), ("one.flac", 2.0)):
