@@ -37,7 +37,8 @@ WESNOTH_MUSIC = "/usr/share/games/wesnoth/1.16/data/core/music"
 
 
 def load_model(arch, runs):
-    return mirzoo.load(os.path.join(runs, arch, "preset") if runs else arch)
+    """`arch`'s synthetic-corpus preset: the run's (`RUNS/<arch>/preset`) or the packaged `<arch>.synth`."""
+    return mirzoo.load(os.path.join(runs, arch, "preset") if runs else f"{arch}.synth")
 
 
 def labels_at(entry, times):

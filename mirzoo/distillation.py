@@ -12,7 +12,8 @@ resumable (a track whose output exists is skipped), each a function:
   recompute; the on-graph front end of the trained model computes the same features at inference.
 - :func:`train_student`: the student's network (all of it after the front end) on random crops of those
   features, each labelled with the teacher's scores over the crop (:func:`crop_target`), with binary
-  cross-entropy; checkpointed every epoch (`mirzoo.checkpoints`), so a run stops and resumes without loss.
+  cross-entropy, softened by a temperature where asked (:class:`TemperedBinaryCrossentropy`); checkpointed every
+  epoch (`mirzoo.checkpoints`), so a run stops and resumes without loss.
 - :func:`compare_with_teacher`: the student against the teacher on a split's tracks, end to end through
   `mirzoo.predict` (ROC-AUC, Spearman correlation, top-5 agreement).
 
@@ -292,6 +293,40 @@ def start_from_the_prior(student, crops):
     head.set_weights([kernel, np.log(prior / (1 - prior)).astype(kernel.dtype)])
 
 
+@keras.saving.register_keras_serializable(package="mirzoo")
+class TemperedBinaryCrossentropy(keras.losses.Loss):
+    """Binary cross-entropy between teacher and student scores softened by a temperature `T` (Hinton et al. 2015,
+    per label with sigmoids): both scores' logits are divided by `T` before the cross-entropy, and the loss is
+    multiplied by `T²` so that its gradients keep their scale.
+
+    At `T = 1` it is binary cross-entropy. Above 1 it weighs the teacher's small scores by their logits, not their
+    size: which of two segments the teacher scores 0.002 and which 0.02 for a tag it rarely gives matters almost
+    nothing to plain cross-entropy (the gradient is the difference of the scores) and as much as any other
+    difference of logits here. A student's rank order of segments per tag follows the teacher's the more closely.
+
+    Scores (`y_true`, `y_pred`: probabilities in [0, 1]) are clipped to `[epsilon, 1 - epsilon]` before their
+    logits are taken.
+    """
+
+    def __init__(self, temperature=2.0, epsilon=1e-6, name="tempered_binary_crossentropy", **kwargs):
+        if not temperature > 0:
+            raise ValueError(f"temperature must be positive, got {temperature!r}")
+        super().__init__(name=name, **kwargs)
+        self.temperature, self.epsilon = float(temperature), float(epsilon)
+
+    def _soft_logits(self, scores):
+        scores = keras.ops.clip(keras.ops.cast(scores, "float32"), self.epsilon, 1 - self.epsilon)
+        return (keras.ops.log(scores) - keras.ops.log1p(-scores)) / self.temperature
+
+    def call(self, y_true, y_pred):
+        targets = keras.ops.sigmoid(self._soft_logits(y_true))
+        cross_entropy = keras.ops.binary_crossentropy(targets, self._soft_logits(y_pred), from_logits=True)
+        return self.temperature**2 * keras.ops.mean(cross_entropy, axis=-1)
+
+    def get_config(self):
+        return {**super().get_config(), "temperature": self.temperature, "epsilon": self.epsilon}
+
+
 class CropBatches(keras.utils.PyDataset):
     """`steps` batches of random crops per epoch; batch `i` of epoch `e` is drawn from `(seed, e, i)` alone, so a
     resumed run sees the batches an uninterrupted one would."""
@@ -338,7 +373,8 @@ def _fixed_batches(crops, preset, crop_frames, batch_size, steps, seed):
 
 
 def train_student(corpus_dir, student, output_dir, teacher="musicnn.mtt", epochs=10, batch_size=32,
-                  learning_rate=1e-3, seed=0, steps_per_epoch=None, verbose="auto"):
+                  learning_rate=1e-3, seed=0, steps_per_epoch=None, temperature=1.0, fresh_head=True,
+                  verbose="auto"):
     """Train `student`'s network on the corpus's train split against the teacher's soft labels.
 
     An epoch is `steps_per_epoch` batches of random crops (the student's `clip_seconds`), by default as many
@@ -352,6 +388,10 @@ def train_student(corpus_dir, student, output_dir, teacher="musicnn.mtt", epochs
         output_dir: checkpoints (`checkpoints/`) and each epoch's wall time (`epoch_seconds.json`).
         steps_per_epoch: batches per epoch (keep it when resuming: it decides which crops an epoch draws).
         learning_rate: Adam's rate from this call on: resuming with a lower one decays it step-wise.
+        temperature: 1 trains with binary cross-entropy, above 1 with :class:`TemperedBinaryCrossentropy` (the
+            validation loss, which picks the best epoch, is then the tempered one).
+        fresh_head: start the head's bias from the teacher's mean scores (:func:`start_from_the_prior`); `False`
+            for a student whose head is trained already (one that goes on from another run's weights).
 
     Returns:
         `student`, with the best epoch's weights, and the training history (`{metric: [per epoch]}`).
@@ -365,10 +405,12 @@ def train_student(corpus_dir, student, output_dir, teacher="musicnn.mtt", epochs
     steps = steps_per_epoch or max(1, sum(len(f) for f in train.features) // crop_frames // batch_size)
     validation_steps = max(1, sum(len(f) for f in validation.features) // crop_frames // batch_size // 5)
     network = front_end_and_network(student)[1]
-    network.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy")
+    loss = "binary_crossentropy" if temperature == 1 else TemperedBinaryCrossentropy(temperature)
+    network.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss)
     checkpoint_dir = os.path.join(output_dir, "checkpoints")
     keras.utils.set_random_seed(seed)
-    start_from_the_prior(student, train)
+    if fresh_head:
+        start_from_the_prior(student, train)
     initial_epoch = checkpoints.restore(network, checkpoint_dir)
     network.optimizer.learning_rate.assign(learning_rate)  # a resumed run goes on at this call's rate
     timer = EpochTimes(os.path.join(output_dir, "epoch_seconds.json"))

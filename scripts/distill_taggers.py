@@ -31,14 +31,19 @@ STUDENTS = ("crnn_tagger", "conv1d_tagger")
 def student_model(arch, init="synth"):
     """The student: `<arch>.mtt_distilled`'s network (the `.synth` contract and front end with the teacher's
     labels; the CRNN's GRUs widened), its body started from the `.synth` weights where the shapes fit
-    (`init="synth"`: a network that already tells timbres apart) or at random (`init=None`)."""
+    (`init="synth"`: a network that already tells timbres apart), at random (`init=None`), or, whole, from
+    another run's preset folder (`init=PATH`: a run that goes on with another loss)."""
     import mirzoo
     from mirzoo import distillation
 
     model = mirzoo.build(f"{arch}.mtt_distilled")
-    if init == "synth":
-        copied = distillation.start_from_trained_layers(model, mirzoo.load(f"{arch}.synth"))
-        print(f"{arch}: from {arch}.synth: {', '.join(copied)}", file=sys.stderr)
+    if init is not None:
+        source = f"{arch}.synth" if init == "synth" else init
+        copied = distillation.start_from_trained_layers(model, mirzoo.load(source))
+        missing = [layer.name for layer in model.layers if layer.weights and layer.name not in copied]
+        if init != "synth" and missing:
+            raise SystemExit(f"{init}: not a {arch}.mtt_distilled run: its {', '.join(missing)} do not fit")
+        print(f"{arch}: from {source}: {', '.join(copied)}", file=sys.stderr)
     model.preset = model.preset.replace(metrics={}, weights=None)
     return model
 
@@ -54,8 +59,11 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps-per-epoch", type=int, help="default: one pass over the train split's crops")
     parser.add_argument("--out", help="run folder (train, compare); work folder (evaluate)")
-    parser.add_argument("--init", choices=("synth", "random"), default="synth",
-                        help="the student's body: the .synth weights (default) or random")
+    parser.add_argument("--init", default="synth",
+                        help="the student's body: 'synth' (the .synth weights where they fit, the default), "
+                             "'random', or a run's preset folder (all of its weights)")
+    parser.add_argument("--temperature", type=float, default=1.0,
+                        help="train with binary cross-entropy softened by this temperature (1: plain)")
     args = parser.parse_args(argv)
 
     from mirzoo import distillation
@@ -78,7 +86,9 @@ def main(argv=None):
             record_run(args)
             _, history = distillation.train_student(args.corpus, model, args.out, TEACHER, epochs=args.epochs,
                                                     batch_size=args.batch_size, learning_rate=args.learning_rate,
-                                                    seed=args.seed, steps_per_epoch=args.steps_per_epoch)
+                                                    seed=args.seed, steps_per_epoch=args.steps_per_epoch,
+                                                    temperature=args.temperature,
+                                                    fresh_head=args.init in ("synth", "random"))
             print(json.dumps(history))
         elif args.step == "compare":
             compare(args, model)
@@ -104,7 +114,11 @@ def record_run(args):
     if not rates or rates[-1][1] != args.learning_rate:
         rates.append([first_epoch, args.learning_rate])
     record.update(teacher=TEACHER, init=args.init, batch_size=args.batch_size, seed=args.seed,
-                  steps_per_epoch=args.steps_per_epoch, learning_rates=rates)
+                  steps_per_epoch=args.steps_per_epoch, temperature=args.temperature, learning_rates=rates)
+    if args.init not in ("synth", "random"):  # the run this one goes on from: its own recipe
+        from mirzoo.presets import read_preset
+
+        record["init_training"] = read_preset(args.init).training
     checkpoints.atomic_write_json(record, path)
 
 

@@ -13,10 +13,10 @@ CORPUS=${CORPUS:-corpus}
 RUNS=${RUNS:-runs}
 SEED=${SEED:-0}
 
-train() {  # run arch manifest epochs batch crop-seconds learning-rate mix [more `mirzoo train` options]
-    local run=$1 arch=$2 manifest=$3 epochs=$4 batch=$5 crop=$6 rate=$7 mix=$8
+train() {  # run preset manifest epochs batch crop-seconds learning-rate mix [more `mirzoo train` options]
+    local run=$1 preset=$2 manifest=$3 epochs=$4 batch=$5 crop=$6 rate=$7 mix=$8
     shift 8
-    mirzoo train "$arch" --train "$CORPUS/${manifest}_train.csv" --validation "$CORPUS/${manifest}_validation.csv" \
+    mirzoo train "$preset" --train "$CORPUS/${manifest}_train.csv" --validation "$CORPUS/${manifest}_validation.csv" \
         --out "$RUNS/$run" --epochs "$epochs" --batch-size "$batch" --crop-seconds "$crop" --learning-rate "$rate" \
         --mix "$mix" --seed "$SEED" --cache --no-progress "$@"
 }
@@ -29,16 +29,16 @@ for split in train validation; do
     grep -E '^audio,|_sung\.|_twin\.' "$CORPUS/voice_$split.csv" > "$CORPUS/voice_pairs_$split.csv"
 done
 
-train conv1d_tagger conv1d_tagger tags 60 32 3 0.001 0.5
+train conv1d_tagger conv1d_tagger.synth tags 60 32 3 0.001 0.5
 # The CRNN in two stages: 24 epochs on the generated songs, then 8 on songs and music21 excerpts, starting
 # from the best of the first stage (kept under stages/, which publish_weights.py does not read).
-train stages/crnn_tagger_songs crnn_tagger tags_songs 24 16 6 0.001 0.5
-train crnn_tagger crnn_tagger tags 8 16 6 0.001 0.5 \
+train stages/crnn_tagger_songs crnn_tagger.synth tags_songs 24 16 6 0.001 0.5
+train crnn_tagger crnn_tagger.synth tags 8 16 6 0.001 0.5 \
     --weights "$RUNS/stages/crnn_tagger_songs/preset/crnn_tagger.weights.h5"
 # The voice detectors were still improving at 16 and 8 epochs; the shipped ones are those runs resumed to 64
 # and 26 epochs (rerunning this script resumes a shorter run in the same way).
-train bilstm_singing_voice bilstm_singing_voice voice_pairs 64 16 10 0.002 0.3
-train conv2d_singing_voice conv2d_singing_voice voice_pairs 26 16 6 0.001 0.3
-train dnn_chroma dnn_chroma chroma 8 16 15 0.0005 0
+train bilstm_singing_voice bilstm_singing_voice.synth voice_pairs 64 16 10 0.002 0.3
+train conv2d_singing_voice conv2d_singing_voice.synth voice_pairs 26 16 6 0.001 0.3
+train dnn_chroma dnn_chroma.synth chroma 8 16 15 0.0005 0
 
 python scripts/publish_weights.py "$RUNS"

@@ -120,6 +120,66 @@ def test_training_starts_from_the_teachers_mean_scores(corpus):
     np.testing.assert_allclose(1 / (1 + np.exp(-bias)), np.clip(rows.mean(axis=0), 1e-4, 1 - 1e-4), rtol=1e-5)
 
 
+def _binary_cross_entropy(targets, scores):
+    return -np.mean(targets * np.log(scores) + (1 - targets) * np.log(1 - scores), axis=-1)
+
+
+def _soften(scores, temperature):
+    logits = np.log(scores) - np.log1p(-scores)
+    return 1 / (1 + np.exp(-logits / temperature))
+
+
+@pytest.mark.parametrize("temperature", [1.0, 2.0, 4.0])
+def test_tempered_cross_entropy_is_the_cross_entropy_of_softened_scores(temperature):
+    rng = np.random.default_rng(0)
+    teacher = rng.uniform(0.001, 0.999, (6, 5))
+    student = rng.uniform(0.001, 0.999, (6, 5))
+    loss = distillation.TemperedBinaryCrossentropy(temperature, reduction=None)
+    expected = temperature**2 * _binary_cross_entropy(_soften(teacher, temperature), _soften(student, temperature))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(loss(teacher, student)), expected, rtol=1e-4)
+
+
+def test_tempered_cross_entropy_ranks_small_scores_by_their_logits():
+    """Two students that miss the teacher's 0.002 by the same factor of ten, one upward and one downward:
+    plain cross-entropy barely tells a miss of a small score from a hit; the tempered one does."""
+    teacher = np.array([[0.002]])
+    hit, miss = np.array([[0.002]]), np.array([[0.02]])
+    plain = distillation.TemperedBinaryCrossentropy(1.0)
+    tempered = distillation.TemperedBinaryCrossentropy(4.0)
+
+    def excess(loss, student):
+        return float(keras.ops.convert_to_numpy(loss(teacher, student) - loss(teacher, hit)))
+
+    assert excess(plain, miss) < 0.02 < excess(tempered, miss)
+    # Still a divergence: the student that matches the teacher has the least loss.
+    for student in (0.0015, 0.0025):
+        assert excess(tempered, np.array([[student]])) > 0
+
+
+def test_tempered_cross_entropy_round_trips_and_refuses_a_temperature_of_zero():
+    loss = distillation.TemperedBinaryCrossentropy(3.0)
+    restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(loss))
+    assert isinstance(restored, distillation.TemperedBinaryCrossentropy) and restored.temperature == 3.0
+    with pytest.raises(ValueError, match="temperature must be positive"):
+        distillation.TemperedBinaryCrossentropy(0.0)
+
+
+def test_a_trained_student_goes_on_with_its_head_and_the_tempered_loss(corpus, tmp_path):
+    distillation.label_with_teacher(str(corpus), TEACHER, progress=False)
+    student = mirzoo.load(TEACHER)
+    distillation.extract_features(str(corpus), student, progress=False)
+    head = student.get_layer("head").get_weights()
+    network = front_end_and_network(student)[1]
+    _, history = distillation.train_student(str(corpus), student, str(tmp_path), TEACHER, epochs=1, batch_size=2,
+                                            steps_per_epoch=1, learning_rate=0.0, temperature=2.0,
+                                            fresh_head=False, verbose=0)
+    assert isinstance(network.loss, distillation.TemperedBinaryCrossentropy) and network.loss.temperature == 2.0
+    # At a rate of 0 the weights that come back are the trained head's, not the teacher's mean scores.
+    for got, want in zip(student.get_layer("head").get_weights(), head, strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert np.isfinite(history["val_loss"][0])
+
+
 def test_a_student_starts_from_the_trained_layers_whose_shapes_it_shares():
     trained = mirzoo.load("crnn_tagger.synth")
     student = mirzoo.build("crnn_tagger.synth", num_classes=50, gru_units=(48, 48))

@@ -68,18 +68,18 @@ def test_tampered_weights_name_file_and_hashes(trained_preset, tmp_path):
 def test_weights_for_another_architecture_are_refused(trained_preset):
     directory, _ = trained_preset
     with pytest.raises(ValueError, match="do not fit crnn_tagger.synth"):
-        mirzoo.load("crnn_tagger", weights=os.path.join(directory, "conv1d_tagger.weights.h5"))
+        mirzoo.load("crnn_tagger.synth", weights=os.path.join(directory, "conv1d_tagger.weights.h5"))
 
 
 def test_preset_without_weights_says_what_to_do():
-    untrained = mirzoo.get_preset("crnn_tagger").replace(weights=None)
+    untrained = mirzoo.get_preset("crnn_tagger.synth").replace(weights=None)
     with pytest.raises(ValueError, match=r"has no trained weights yet.*mirzoo.build"):
         mirzoo.load(untrained)
-    assert mirzoo.load("crnn_tagger", weights=None).preset.name == "crnn_tagger.synth"
+    assert mirzoo.load("crnn_tagger.synth", weights=None).preset.name == "crnn_tagger.synth"
 
 
 def test_shipped_weights_load_with_their_hash_checked():
-    model = mirzoo.load("crnn_tagger")
+    model = mirzoo.load("crnn_tagger.synth")
     assert model.preset.weights is not None and model.preset.metrics["test_macro_roc_auc"] > 0.5
 
 

@@ -19,7 +19,8 @@ def test_list_models_pattern():
 
 
 def test_bare_architecture_resolves_to_its_default_tag():
-    assert mirzoo.get_preset("crnn_tagger") is mirzoo.get_preset("crnn_tagger.synth")
+    assert mirzoo.get_preset("crnn_tagger") is mirzoo.get_preset("crnn_tagger.mtt_distilled")
+    assert mirzoo.get_preset("conv1d_tagger") is mirzoo.get_preset("conv1d_tagger.synth")
 
 
 def test_unknown_name_lists_the_valid_ones():

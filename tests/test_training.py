@@ -87,7 +87,7 @@ def test_an_epoch_is_one_step_per_full_batch_and_keras_has_nothing_to_warn_about
 
 def test_cli_trains_crnn_tagger_end_to_end(corpus, tmp_path, capsys):
     train_manifest, validation_manifest = corpus
-    code = main(["train", "crnn_tagger", "--train", train_manifest, "--validation", validation_manifest,
+    code = main(["train", "crnn_tagger.synth", "--train", train_manifest, "--validation", validation_manifest,
                  "--out", str(tmp_path / "crnn"), "--epochs", "2", "--batch-size", "8", "--no-progress"])
     assert code == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

@@ -334,8 +334,8 @@ def test_random_crops_take_the_soft_labels_of_the_audio_they_cut(tmp_path, tagge
 
 def test_soft_labels_of_crops_at_the_edges_of_the_teacher_rows(tmp_path):
     rng = np.random.default_rng(2)
-    crnn = mirzoo.get_preset("crnn_tagger")  # 12 kHz, 10 s crops
-    conv1d = mirzoo.get_preset("conv1d_tagger")  # 16 kHz, 3 s crops
+    crnn = mirzoo.get_preset("crnn_tagger.synth")  # 12 kHz, 10 s crops
+    conv1d = mirzoo.get_preset("conv1d_tagger.synth")  # 16 kHz, 3 s crops
     cases = []
     # The tutorial's case: a 10 s clip, whose last 1.024 s musicnn leaves unscored (3 patches of 2.992 s): the crop
     # is the 3 rows' plain mean (each overlaps it by 2.992 s).
