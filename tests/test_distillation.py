@@ -140,8 +140,8 @@ def test_tempered_cross_entropy_is_the_cross_entropy_of_softened_scores(temperat
 
 
 def test_tempered_cross_entropy_ranks_small_scores_by_their_logits():
-    """Two students that miss the teacher's 0.002 by the same factor of ten, one upward and one downward:
-    plain cross-entropy barely tells a miss of a small score from a hit; the tempered one does."""
+    """A student that scores 0.02 where the teacher scores 0.002: plain cross-entropy counts the miss at about
+    0.014 (a miss of 0.018 in score), the tempered loss at about 0.43 (a miss of 2.3 in logit, quartered)."""
     teacher = np.array([[0.002]])
     hit, miss = np.array([[0.002]]), np.array([[0.02]])
     plain = distillation.TemperedBinaryCrossentropy(1.0)
