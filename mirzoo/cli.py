@@ -434,16 +434,17 @@ def _format_result(path, result, args, first):
         table = [("label", "probability")] + [(label, f"{score:.3f}") for label, score in result.top(args.top)]
         return [f"{path} ({result.duration:.1f} s): {found} ({result.probability:.3f})"] + _table(table, indent="  ")
     if frames:
-        rows = _frame_rows(result, args.threshold)
+        threshold = result.threshold if args.threshold is None else args.threshold
+        rows = _frame_rows(result, threshold)
         if args.format == "csv":
             return (["file,start,end,labels"] if first else []) + [
                 f"{path},{start:.3f},{end:.3f},{';'.join(labels)}" for start, end, labels in rows]
         if len(result.labels) == 1:
             active = sum(end - start for start, end, _ in rows)
             title = (f"{path} ({result.duration:.1f} s): {result.labels[0]} in {len(rows)} segment(s), "
-                     f"{active:.1f} s in all (activation >= {args.threshold:g})")
+                     f"{active:.1f} s in all (activation >= {threshold:g})")
         else:
-            title = f"{path} ({result.duration:.1f} s): labels with activation >= {args.threshold:g}, by segment"
+            title = f"{path} ({result.duration:.1f} s): labels with activation >= {threshold:g}, by segment"
         table = [("start", "end", "labels")] + [
             (f"{start:.2f}", f"{end:.2f}", " ".join(labels) or "-") for start, end, labels in rows]
         return [title] + (_table(table, indent="  ") if rows else [])
@@ -757,8 +758,9 @@ def build_parser():
                                  "position for downbeats; MIREX .lab lines for chords; onset, offset, pitch for "
                                  "notes)")
     predicting.add_argument("--plot", metavar="PNG", type=_path, help="save the taggram or activations (PNG_<name>.png per file)")
-    predicting.add_argument("--threshold", type=_probability, default=0.5,
-                            help="frame models: activation at which a label counts as present (default 0.5)")
+    predicting.add_argument("--threshold", type=_probability, default=None,
+                            help="frame models: activation at which a label counts as present (default: the "
+                                 "preset's decoder threshold, else 0.5)")
     predicting.add_argument("--hop", type=_positive, default=None,
                             help="taggers: seconds between windows (not for musicnn's fixed patches)")
     predicting.add_argument("--weights", metavar="PATH", type=_path,

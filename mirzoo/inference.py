@@ -31,6 +31,7 @@ import numpy as np
 from mirzoo import decoders
 from mirzoo.audio import AudioError, prepare_waveform, stream_audio
 from mirzoo.decoders import active_segments
+from mirzoo.decoders.segments import MIN_SEGMENT_SECONDS
 from mirzoo.dsp import num_frames
 
 # Context kept on each side of a frame model's chunk (dropped from its output):
@@ -39,8 +40,6 @@ from mirzoo.dsp import num_frames
 CHUNK_CONTEXT_SECONDS = 3.0
 WINDOWS_PER_CALL = 8
 PATCHES_PER_CALL = 32
-# Segments shorter than this are absorbed by their neighbour (a 1-frame flicker is not a sung phrase or a chord).
-MIN_SEGMENT_SECONDS = 0.25
 
 
 def patch_frames_of(preset):
@@ -141,6 +140,10 @@ class FramesResult:
         chords: chord models: list of :class:`mirzoo.decoders.Chord` `(start, end, label)` in seconds, labels in
             the major/minor vocabulary (`"A:min"`, `"F:maj"`, `"N"`), covering the recording; else None.
         notes: piano transcription: `(notes, 3)` rows `[onset seconds, offset seconds, MIDI pitch]`; else None.
+        threshold: the activation at or above which a label is active in :meth:`segments`: the preset's
+            `"segments"` decoder's, else 0.5.
+        min_seconds: the shortest segment :meth:`segments` keeps as its own: the `"segments"` decoder's, else
+            MIN_SEGMENT_SECONDS.
     """
 
     labels: tuple
@@ -154,6 +157,8 @@ class FramesResult:
     tempo: float | None = None
     chords: list | None = None
     notes: np.ndarray | None = None
+    threshold: float = 0.5
+    min_seconds: float = MIN_SEGMENT_SECONDS
 
     @property
     def scores(self):
@@ -164,21 +169,24 @@ class FramesResult:
         """The `k` labels with the highest mean activation, as `(label, score)` pairs; ties keep label order."""
         return _top(self.labels, self.scores, k)
 
-    def segments(self, threshold=0.5, min_seconds=MIN_SEGMENT_SECONDS):
+    def segments(self, threshold=None, min_seconds=None):
         """Time segments with the labels active in each (see :func:`mirzoo.decoders.active_segments`).
 
         For a voice detector, the segments whose `labels` are `("voice",)` are the sung ones; for a chroma
         model, each segment's `labels` are the pitch classes present there.
 
         Args:
-            threshold: a label is active at a frame when its activation is at least this.
-            min_seconds: shorter segments are absorbed by their neighbour.
+            threshold: a label is active at a frame when its activation is at least this (default
+                :attr:`threshold`, the preset's).
+            min_seconds: shorter segments are absorbed by their neighbour (default :attr:`min_seconds`).
 
         Returns:
             List of :class:`mirzoo.decoders.Segment` (`start`, `end` in seconds, `labels`), covering the
             recording without gaps.
         """
-        return active_segments(self.activations, self.frame_rate, self.labels, threshold, min_seconds)
+        return active_segments(self.activations, self.frame_rate, self.labels,
+                               self.threshold if threshold is None else threshold,
+                               self.min_seconds if min_seconds is None else min_seconds)
 
     def events(self):
         """The decoded events that are present, JSON-ready: `{"onsets": [...], "beats": [...], ...}`."""
@@ -197,6 +205,7 @@ class FramesResult:
             "duration": self.duration,
             "frame_rate": self.frame_rate,
             **self.events(),
+            "threshold": self.threshold,
             "segments": [[segment.start, segment.end, list(segment.labels)] for segment in self.segments()],
             "mean_activation": {label: float(score) for label, score in zip(self.labels, self.scores)},
             "times": self.times.tolist(),
@@ -431,6 +440,8 @@ def _events(model, preset, activations):
     name = parameters.pop("name", None)
     if name is None:
         return {}
+    if name == "segments":
+        return decoders.segment_parameters(**parameters)
     if name == "chords":
         crf = model.get_layer("crf").parameters()
         return {"chords": decoders.decode_chords(activations, crf, preset.frame_rate, **parameters)}

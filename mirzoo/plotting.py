@@ -91,7 +91,7 @@ def plot_activations(result, path, title=""):
         for column, label in enumerate(result.labels):
             axes.plot(result.times, result.activations[:, column], label=label, linewidth=1.0)
         _draw_events(axes, result)
-        axes.axhline(0.5, color="grey", linewidth=0.5, linestyle="--")
+        axes.axhline(result.threshold, color="grey", linewidth=0.5, linestyle="--")
         axes.set_ylim(-0.02, 1.02)
         axes.set_ylabel("activation")
         axes.legend(loc="upper right")

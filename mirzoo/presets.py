@@ -13,10 +13,11 @@ import os
 import re
 
 from mirzoo.audio import SAMPLE_RATE_RANGE
+from mirzoo.decoders.segments import segment_parameters
 
 TASKS = ("tagging", "frames", "classification")
 # The decoders a preset may name, per task (see `PresetConfig.decoder`).
-DECODERS = {"frames": ("onsets", "beats", "downbeats", "chords", "notes"), "classification": ("key",)}
+DECODERS = {"frames": ("onsets", "beats", "downbeats", "chords", "notes", "segments"), "classification": ("key",)}
 PRESET_FILE = "preset.json"
 WEIGHTS_SUFFIX = ".weights.h5"
 _SHA256 = re.compile("[0-9a-fA-F]{64}")
@@ -93,7 +94,10 @@ class PresetConfig:
             `"notes"`, with the parameters of :func:`mirzoo.decoders.pick_onsets`,
             :func:`~mirzoo.decoders.track_beats`, :func:`~mirzoo.decoders.track_downbeats`,
             :func:`~mirzoo.decoders.decode_chords` (whose CRF is the model's `crf` layer) or
-            :func:`~mirzoo.decoders.track_notes`; classifiers: `"key"` (the result names its label the key).
+            :func:`~mirzoo.decoders.track_notes`, or `"segments"` with the `threshold` and `min_seconds` of
+            :func:`~mirzoo.decoders.active_segments` (a voice detector's decision threshold, chosen on validation
+            data: what `FramesResult.segments` and `mirzoo predict` use unless told otherwise); classifiers:
+            `"key"` (the result names its label the key).
             Outside the graph, so not in the weights' contract.
     """
 
@@ -152,6 +156,11 @@ class PresetConfig:
         if self.decoder and self.decoder.get("name") not in DECODERS.get(self.task, ()):
             raise InvalidPresetError(f"Preset {self.name!r}: a {self.task} model's decoder must name one of "
                                      f"{DECODERS.get(self.task, ())}; received {self.decoder!r}.")
+        if self.decoder.get("name") == "segments":
+            try:
+                segment_parameters(**{key: value for key, value in self.decoder.items() if key != "name"})
+            except (TypeError, ValueError) as error:
+                raise InvalidPresetError(f"Preset {self.name!r}: its segments decoder: {error}") from None
         if self.weights is not None and not isinstance(self.weights, WeightsFile):
             raise InvalidPresetError(f"Preset {self.name!r}: weights must be a WeightsFile or None.")
 

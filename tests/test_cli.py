@@ -205,6 +205,22 @@ def test_predict_frame_model_with_bad_files(preset_dirs, tmp_path, capsys):
     assert (tmp_path / "voice_voice.png").exists()
 
 
+def test_predict_uses_the_presets_segments_threshold(preset_dirs, tmp_path, capsys):
+    """A voice detector's decision threshold is its preset's (`"segments"` decoder); --threshold overrides it."""
+    clip = write_clip(tmp_path / "voice.wav", 22050, 4.0)
+    model = mirzoo.load(preset_dirs["conv2d_singing_voice"])
+    threshold = float(np.round(np.median(mirzoo.predict(model, clip).activations), 3))
+    model.preset = model.preset.replace(decoder={"name": "segments", "threshold": threshold})
+    folder = str(tmp_path / "tuned")
+    mirzoo.save_preset(model, folder)
+    for extra, expected in (([], threshold), (["--threshold", "0.5"], 0.5)):
+        assert main(["predict", folder, clip, "--no-progress", *extra]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        sung = [s for s in mirzoo.predict(mirzoo.load(folder), clip).segments(threshold=expected) if s.labels]
+        assert lines[0].endswith(f"(activation >= {expected:g})")
+        assert [line.split() for line in lines[2:]] == [[f"{s.start:.2f}", f"{s.end:.2f}", "voice"] for s in sung]
+
+
 def test_predict_without_weights_is_one_line(tmp_path, capsys):
     from mirzoo.presets import write_preset
 

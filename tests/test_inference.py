@@ -184,6 +184,41 @@ class TestFrames(TestCase):
         with pytest.raises(ValueError, match="scores every frame .* a window hop applies to taggers only"):
             mirzoo.predict(frame_model, np.zeros(22050, "float32"), sample_rate=22050, hop_seconds=0.5)
 
+    def test_a_segments_decoder_sets_the_threshold_segments_use(self):
+        """A preset's `"segments"` decoder (a voice detector's threshold chosen on validation data) is what
+        `segments()` uses unless told otherwise; the oracle is the runs of the thresholded activations."""
+        model = mirzoo.build("dnn_chroma", clip_seconds=4.0)
+        audio = harmonic_test_signal(22050, 6.0)
+        plain = mirzoo.predict(model, audio, sample_rate=22050)
+        assert (plain.threshold, plain.min_seconds) == (0.5, 0.25) and "threshold" in plain.to_dict()
+        threshold = float(np.round(np.median(plain.activations), 3))
+        model.preset = model.preset.replace(decoder={"name": "segments", "threshold": threshold, "min_seconds": 0})
+        result = mirzoo.predict(model, audio, sample_rate=22050)
+        assert (result.threshold, result.min_seconds) == (threshold, 0.0) and result.to_dict()["threshold"] == threshold
+
+        def runs(active):
+            changes = [0] + [k for k in range(1, len(active)) if (active[k] != active[k - 1]).any()] + [len(active)]
+            return [(start / 10.0, end / 10.0, tuple(np.array(model.preset.labels)[active[start]]))
+                    for start, end in zip(changes[:-1], changes[1:])]
+
+        def found(segments):
+            return [(segment.start, segment.end, segment.labels) for segment in segments]
+
+        assert found(result.segments()) == runs(result.activations >= threshold)
+        assert found(result.segments(threshold=0.5)) == runs(result.activations >= 0.5)
+        assert len(runs(result.activations >= threshold)) > 1
+
+    def test_a_segments_decoder_with_a_bad_threshold_is_an_invalid_preset(self):
+        from mirzoo.presets import InvalidPresetError
+
+        preset = mirzoo.get_preset("conv2d_singing_voice.synth")
+        with pytest.raises(InvalidPresetError, match="threshold must be a number in"):
+            preset.replace(decoder={"name": "segments", "threshold": 2.0})
+        with pytest.raises(InvalidPresetError, match="unexpected keyword argument 'median'"):
+            preset.replace(decoder={"name": "segments", "median": 5})
+        with pytest.raises(InvalidPresetError, match="decoder must name one of"):
+            mirzoo.get_preset("crnn_tagger.synth").replace(decoder={"name": "segments"})
+
     def test_model_without_preset_is_refused(self):
         import keras
 

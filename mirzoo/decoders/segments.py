@@ -5,6 +5,10 @@ import math
 
 import numpy as np
 
+# A `"segments"` decoder's default: shorter segments are absorbed by their neighbour (a 1-frame flicker is not a
+# sung phrase or a chord).
+MIN_SEGMENT_SECONDS = 0.25
+
 
 @dataclasses.dataclass(frozen=True)
 class Segment:
@@ -79,3 +83,22 @@ def active_segments(activations, frame_rate, labels, threshold=0.5, min_seconds=
             merged.append(run)
     return [Segment(start / frame_rate, end / frame_rate, tuple(labels[i] for i in indices))
             for start, end, indices in merged]
+
+
+def segment_parameters(threshold=0.5, min_seconds=MIN_SEGMENT_SECONDS):
+    """A `"segments"` decoder's parameters, checked: `{"threshold": float, "min_seconds": float}`.
+
+    Args:
+        threshold: activation at or above which a label is active, in (0, 1].
+        min_seconds: shortest segment kept as its own, in seconds (>= 0).
+
+    Raises:
+        ValueError: a threshold outside (0, 1] or a negative or non-finite `min_seconds`.
+    """
+    numeric = (int, float, np.number)
+    if isinstance(threshold, bool) or not isinstance(threshold, numeric) or not 0 < threshold <= 1:
+        raise ValueError(f"threshold must be a number in (0, 1]; received {threshold!r}.")
+    if (isinstance(min_seconds, bool) or not isinstance(min_seconds, numeric) or not math.isfinite(min_seconds)
+            or min_seconds < 0):
+        raise ValueError(f"min_seconds must be a finite number of seconds >= 0; received {min_seconds!r}.")
+    return {"threshold": float(threshold), "min_seconds": float(min_seconds)}

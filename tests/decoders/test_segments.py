@@ -1,9 +1,10 @@
-"""active_segments: runs of equal active-label sets, short runs absorbed, against hand-computed segments."""
+"""active_segments: runs of equal active-label sets, short runs absorbed, against hand-computed segments; a
+"segments" decoder's parameters checked."""
 
 import numpy as np
 import pytest
 
-from mirzoo.decoders import Segment, active_segments
+from mirzoo.decoders import Segment, active_segments, segment_parameters
 
 
 def test_one_label_runs_become_segments_covering_the_whole_signal():
@@ -41,3 +42,24 @@ def test_threshold_and_empty_input():
 def test_bad_arguments_are_refused_by_name(activations, frame_rate, message):
     with pytest.raises(ValueError, match=message):
         active_segments(activations, frame_rate, ("a", "b"))
+
+
+def test_segment_parameters_defaults_and_conversion():
+    assert segment_parameters() == {"threshold": 0.5, "min_seconds": 0.25}
+    assert segment_parameters(threshold=1, min_seconds=0) == {"threshold": 1.0, "min_seconds": 0.0}
+    assert segment_parameters(np.float32(0.25), np.int64(2)) == {"threshold": 0.25, "min_seconds": 2.0}
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"threshold": 0}, "threshold must be a number in"),
+    ({"threshold": 1.5}, "threshold must be a number in"),
+    ({"threshold": float("nan")}, "threshold must be a number in"),
+    ({"threshold": True}, "threshold must be a number in"),
+    ({"threshold": "0.5"}, "threshold must be a number in"),
+    ({"min_seconds": -0.1}, "min_seconds must be"),
+    ({"min_seconds": float("inf")}, "min_seconds must be"),
+    ({"min_seconds": None}, "min_seconds must be"),
+])
+def test_segment_parameters_refuse_bad_values_by_name(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        segment_parameters(**arguments)
