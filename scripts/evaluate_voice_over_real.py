@@ -9,11 +9,18 @@ add F per voice-to-accompaniment level and per Festival voice) or the synthetic 
 (scripts/regenerate_synth_voice_test.py). Groups as in benchmarks/evaluate.py: `pairs` (sung clips and twins),
 `sung`, `twins`.
 
+`--instrumental FOLDER` also measures false alarms on real music that nobody sings in (held out: never used
+for training): the share of frames called voice in the first `--seconds` of each recording of FOLDER, passing
+over recordings where musicnn.mtt's taggram gives a vocal tag (those of `mirzoo corpus over-real`) >= 0.3 in a
+patch.
+
     python scripts/evaluate_voice_over_real.py --models conv2d_singing_voice.synth runs/conv2d/preset \\
-        --sets /tmp/voice/eval:validation /tmp/voice/synth_test:test --json before.json
+        --sets /tmp/voice/eval:validation /tmp/voice/synth_test:test --json before.json \\
+        --instrumental /usr/share/games/wesnoth/1.16/data/core/music
 """
 
 import argparse
+import glob
 import json
 import os
 
@@ -21,7 +28,9 @@ import numpy as np
 
 import mirzoo
 from mirzoo.data import read_frame_labels, read_manifest
+from mirzoo.data.synth.over_real import TEACHER, VOCAL_TAGS, VOCAL_THRESHOLD
 from mirzoo.evaluation import f_measure, roc_auc
+from mirzoo.models.labels import MTT_LABELS
 
 LEVEL_BINS_DB = (-12, -6, 0, 6)
 THRESHOLDS = np.round(np.arange(0.05, 0.951, 0.05), 2)
@@ -81,15 +90,52 @@ def evaluate(model, folder, split):
     return table
 
 
+def instrumental_excerpts(folder, seconds):
+    """`{file name: (audio, sample_rate)}`: the first `seconds` of each recording in `folder` where the teacher
+    hears no vocals, and the sorted names of those passed over."""
+    teacher = mirzoo.load(TEACHER)
+    columns = [MTT_LABELS.index(tag) for tag in VOCAL_TAGS]
+    kept, passed_over = {}, []
+    for path in sorted(glob.glob(os.path.join(folder, "*"))):
+        audio, rate = mirzoo.audio.load_audio(path)
+        audio = audio[: int(seconds * rate)]
+        if mirzoo.predict(teacher, audio, sample_rate=rate).taggram[:, columns].max() >= VOCAL_THRESHOLD:
+            passed_over.append(os.path.basename(path))
+        else:
+            kept[os.path.basename(path)] = (audio, rate)
+    return kept, passed_over
+
+
+def false_alarms(model, excerpts):
+    """The share of frames `model` calls voice (at its threshold) in each excerpt, and over all of them."""
+    called = {name: mirzoo.predict(model, audio, sample_rate=rate) for name, (audio, rate) in excerpts.items()}
+    shares = {name: float((result.activations[:, 0] >= result.threshold).mean()) for name, result in called.items()}
+    frames = sum(len(result.activations) for result in called.values())
+    voiced = sum(int((result.activations[:, 0] >= result.threshold).sum()) for result in called.values())
+    return {"recordings": len(shares), "voice_fraction": voiced / max(frames, 1),
+            "recordings_over_10_percent": sum(share > 0.1 for share in shares.values()), "per_recording": shares}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", required=True, help="preset names or trained preset folders")
-    parser.add_argument("--sets", nargs="+", required=True, metavar="DIR:SPLIT")
+    parser.add_argument("--sets", nargs="+", default=[], metavar="DIR:SPLIT")
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--instrumental", metavar="FOLDER", help="real recordings without singing (false alarms)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="of each --instrumental recording (default 60)")
     args = parser.parse_args()
     results = {}
+    excerpts, passed_over = instrumental_excerpts(args.instrumental, args.seconds) if args.instrumental else ({}, [])
+    if args.instrumental:
+        print(f"{args.instrumental}: {len(excerpts)} recordings; passed over (the teacher hears vocals): "
+              f"{', '.join(passed_over) or 'none'}", flush=True)
     for name in args.models:
         model = mirzoo.load(name)
+        if excerpts:
+            row = results.setdefault(name, {})["instrumental"] = false_alarms(model, excerpts)
+            print(f"{name} | {args.instrumental} | {row['recordings']} recordings | voice fraction "
+                  f"{row['voice_fraction']:.3f} | recordings over 10 %: {row['recordings_over_10_percent']}",
+                  flush=True)
         for spec in args.sets:
             folder, split = spec.rsplit(":", 1)
             table = evaluate(model, folder, split)

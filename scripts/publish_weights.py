@@ -1,8 +1,11 @@
 """Publish trained presets from RUNS/<arch>/preset into weights/<preset name>/ and rewrite weights/SHA256SUMS.
 
-Presets missing from RUNS keep their published weights; SHA256SUMS lists every preset in weights/.
+Presets missing from RUNS keep their published weights; SHA256SUMS lists every preset in weights/. A run is
+published under the preset it was trained from (its `training.base_preset`), or with `--tag TAG` under
+`<arch>.TAG`, which must be registered (its description, labels and decoder are the registry's).
 
     python scripts/publish_weights.py RUNS
+    python scripts/publish_weights.py voice/runs --tag over_real
 
 Prints, per preset, the `WeightsFile(...)` to put in its `<arch>_presets.py`.
 """
@@ -19,16 +22,17 @@ WEIGHTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs")
+    parser.add_argument("--tag", help="publish each run as <arch>.TAG (a registered preset)")
     args = parser.parse_args()
     for arch in sorted(os.listdir(args.runs)):
         source = os.path.join(args.runs, arch, "preset")
         if not os.path.isfile(os.path.join(source, "preset.json")):
             continue
-        # A trained preset is named after its run; it is published under the preset it was trained for, with
+        # A trained preset is named after its run; it is published under the preset it was trained for (or TAG), with
         # that preset's description, the run's metrics and its training record. Loading checks the run's hash;
         # saving again keeps the weights only (no optimizer state).
         trained = read_preset(source)
-        name = trained.training.get("base_preset", trained.name)
+        name = f"{trained.arch}.{args.tag}" if args.tag else trained.training.get("base_preset", trained.name)
         model = mirzoo.load(source)
         model.preset = mirzoo.get_preset(name).replace(metrics=trained.metrics, training=trained.training)
         preset = mirzoo.save_preset(model, os.path.join(WEIGHTS, name))
