@@ -14,13 +14,16 @@ def test_list_models_names_every_architecture_with_a_tag():
 
 def test_list_models_pattern():
     assert mirzoo.list_models("crnn*") == ["crnn_tagger.mtt_distilled", "crnn_tagger.synth"]
-    assert mirzoo.list_models("*singing_voice*") == ["bilstm_singing_voice.synth", "conv2d_singing_voice.synth"]
+    assert mirzoo.list_models("*singing_voice*") == [
+        "bilstm_singing_voice.over_real", "bilstm_singing_voice.synth", "conv2d_singing_voice.over_real",
+        "conv2d_singing_voice.synth"]
     assert mirzoo.list_models("nothing*") == []
 
 
 def test_bare_architecture_resolves_to_its_default_tag():
     assert mirzoo.get_preset("crnn_tagger") is mirzoo.get_preset("crnn_tagger.mtt_distilled")
     assert mirzoo.get_preset("conv1d_tagger") is mirzoo.get_preset("conv1d_tagger.synth")
+    assert mirzoo.get_preset("conv2d_singing_voice") is mirzoo.get_preset("conv2d_singing_voice.synth")
 
 
 def test_unknown_name_lists_the_valid_ones():
