@@ -1,4 +1,4 @@
-from mirzoo.models.conv2d_singing_voice.conv2d_singing_voice_presets import FRONTEND
+from mirzoo.models.conv2d_singing_voice.conv2d_singing_voice_presets import FRONTEND, over_real_notes
 from mirzoo.models.labels import VOICE
 from mirzoo.presets import PresetConfig, WeightsFile
 
@@ -41,9 +41,7 @@ OVER_REAL = SYNTH.replace(
     ),
     # The threshold that maximised frame F on the checkpoint-selection pairs (40, validation packages).
     decoder={"name": "segments", "threshold": 0.3},
-    # At the decoder's threshold: frame F and ROC-AUC on 100 sung melodies over excerpts of the Debian corpus's
-    # validation packages and their twins; the same on the synthetic corpus's sung test pairs (test, held-out
-    # soundfont); the share of frames called voice in 33 wesnoth-1.16-music tracks nobody sings in (first 60 s).
+    # Measured as conv2d_singing_voice.over_real's.
     metrics={
         "heldout_soundfont_f_measure": 0.632,
         "heldout_soundfont_roc_auc": 0.886,
@@ -55,9 +53,7 @@ OVER_REAL = SYNTH.replace(
         "validation_mixes_twins_voice_fraction": 0.097,
         "wesnoth_instrumental_voice_fraction": 0.097,
     },
-    notes="Fine-tuned from .synth on Festival + WORLD melodies sung over real music (Debian game soundtracks, "
-          "`mirzoo corpus over-real`, scripts/train_voice_over_real.sh) and the same excerpts alone; decides at "
-          "0.3. One synthetic singer family: it has never heard a human voice.",
+    notes=over_real_notes(0.3),
 )
 
 PRESETS = (SYNTH, OVER_REAL)

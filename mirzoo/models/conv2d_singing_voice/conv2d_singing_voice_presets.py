@@ -5,6 +5,15 @@ from mirzoo.presets import PresetConfig, WeightsFile
 FRONTEND = dict(kind="mel", n_fft=1024, hop_length=315, n_mels=80, f_min=27.5, f_max=8000.0, compression="db",
                 top_db=None)
 
+
+def over_real_notes(threshold):
+    """The description of a voice detector fine-tuned over real accompaniment (`.over_real`) deciding at
+    `threshold`."""
+    return ("Fine-tuned from .synth on Festival + WORLD melodies sung over real music (Debian game soundtracks, "
+            "`mirzoo corpus over-real`, scripts/train_voice_over_real.sh) and the same excerpts alone; decides at "
+            f"{threshold:g}. One synthetic singer family: it has never heard a human voice.")
+
+
 SYNTH = PresetConfig(
     name="conv2d_singing_voice.synth",
     arch="conv2d_singing_voice",
@@ -60,9 +69,7 @@ OVER_REAL = SYNTH.replace(
         "validation_mixes_twins_voice_fraction": 0.03,
         "wesnoth_instrumental_voice_fraction": 0.043,
     },
-    notes="Fine-tuned from .synth on Festival + WORLD melodies sung over real music (Debian game soundtracks, "
-          "`mirzoo corpus over-real`, scripts/train_voice_over_real.sh) and the same excerpts alone; decides at "
-          "0.4. One synthetic singer family: it has never heard a human voice.",
+    notes=over_real_notes(0.4),
 )
 
 PRESETS = (SYNTH, OVER_REAL)
