@@ -108,10 +108,13 @@ def instrumental_excerpts(folder, seconds):
 
 def false_alarms(model, excerpts):
     """The share of frames `model` calls voice (at its threshold) in each excerpt, and over all of them."""
-    called = {name: mirzoo.predict(model, audio, sample_rate=rate) for name, (audio, rate) in excerpts.items()}
-    shares = {name: float((result.activations[:, 0] >= result.threshold).mean()) for name, result in called.items()}
-    frames = sum(len(result.activations) for result in called.values())
-    voiced = sum(int((result.activations[:, 0] >= result.threshold).sum()) for result in called.values())
+    called = {}
+    for name, (audio, rate) in excerpts.items():
+        result = mirzoo.predict(model, audio, sample_rate=rate)
+        called[name] = result.activations[:, 0] >= result.threshold
+    shares = {name: float(voice.mean()) for name, voice in called.items()}
+    frames = sum(len(voice) for voice in called.values())
+    voiced = sum(int(voice.sum()) for voice in called.values())
     return {"recordings": len(shares), "voice_fraction": voiced / max(frames, 1),
             "recordings_over_10_percent": sum(share > 0.1 for share in shares.values()), "per_recording": shares}
 
