@@ -6,6 +6,7 @@ given or `TF_CPP_MIN_LOG_LEVEL=0` asks for all of TensorFlow's messages.
 """
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -427,6 +428,8 @@ def _format_result(path, result, args, first):
     if kind is not None and args.format != "json":
         return _format_events(path, result, args, first, kind)
     if args.format == "json":
+        if frames and args.threshold is not None:  # the segments at the asked threshold, which the JSON reports
+            result = dataclasses.replace(result, threshold=args.threshold)
         top = result.top(args.top)
         return [json.dumps({"file": path, "top": [[label, score] for label, score in top], **result.to_dict()})]
     if hasattr(result, "probabilities") and args.format == "table":  # a classifier: its label, then the runners-up

@@ -219,6 +219,11 @@ def test_predict_uses_the_presets_segments_threshold(preset_dirs, tmp_path, caps
         sung = [s for s in mirzoo.predict(mirzoo.load(folder), clip).segments(threshold=expected) if s.labels]
         assert lines[0].endswith(f"(activation >= {expected:g})")
         assert [line.split() for line in lines[2:]] == [[f"{s.start:.2f}", f"{s.end:.2f}", "voice"] for s in sung]
+        assert main(["predict", folder, clip, "--no-progress", "--format", "json", *extra]) == 0
+        written = json.loads(capsys.readouterr().out)
+        assert written["threshold"] == expected
+        assert written["segments"] == [[s.start, s.end, list(s.labels)] for s in
+                                       mirzoo.predict(mirzoo.load(folder), clip).segments(threshold=expected)]
 
 
 def test_predict_without_weights_is_one_line(tmp_path, capsys):
