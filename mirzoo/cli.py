@@ -725,7 +725,8 @@ def build_parser():
     spectrogram.add_argument("--f-min", type=_frequency, default=None,
                              help=f"lowest frequency in Hz (default: 0 for mel, {LOGFREQ_RANGE[0]:g} for logfreq)")
     spectrogram.add_argument("--f-max", type=_frequency, default=None,
-                             help=f"highest frequency in Hz (default: Nyquist for mel, {LOGFREQ_RANGE[1]:g} for logfreq)")
+                             help=f"highest frequency in Hz (default: Nyquist for mel, {LOGFREQ_RANGE[1]:g} for "
+                                  "logfreq)")
     spectrogram.add_argument("--top-db", type=_positive, default=80.0, help="dynamic range in dB (mel only)")
     spectrogram.add_argument("--plot", metavar="PNG", type=_path, help="save a figure (one per file: PNG_<name>.png)")
     spectrogram.add_argument("--save", metavar="NPY", type=_path, help="save the (frames, bins) array as .npy")
@@ -753,14 +754,16 @@ def build_parser():
                     "tempo, beats by bar; its chord models: chord segments; its piano transcriber: notes), or the "
                     "key of a recording (madmom's key CNN).",
     )
-    predicting.add_argument("name", help="arch, arch.tag or a preset directory (./DIR when it shares a registered name)")
+    predicting.add_argument("name",
+                            help="arch, arch.tag or a preset directory (./DIR when it shares a registered name)")
     predicting.add_argument("files", nargs="+", metavar="FILE", help="WAV, FLAC, OGG or MP3 files")
     predicting.add_argument("--top", type=_count, default=5, help="labels to show per file (default 5)")
     predicting.add_argument("--format", choices=("table", "json", "csv", "events"), default="table",
                             help="events: decoded events as MIR tools read them (a time per line; time and beat "
                                  "position for downbeats; MIREX .lab lines for chords; onset, offset, pitch for "
                                  "notes)")
-    predicting.add_argument("--plot", metavar="PNG", type=_path, help="save the taggram or activations (PNG_<name>.png per file)")
+    predicting.add_argument("--plot", metavar="PNG", type=_path,
+                            help="save the taggram or activations (PNG_<name>.png per file)")
     predicting.add_argument("--threshold", type=_probability, default=None,
                             help="frame models: activation at which a label counts as present (default: the "
                                  "preset's decoder threshold, else 0.5)")

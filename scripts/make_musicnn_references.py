@@ -188,8 +188,9 @@ def worker(wav_dir, output):
             else:
                 results[f"{clip}/{model}/embedding"] = np.asarray(features["penultimate"][:1], np.float32)
             results[f"{clip}/{model}/labels"] = np.asarray(labels)
-    import musicnn  # noqa: F401  (its version, for the record)
     from importlib.metadata import version
+
+    import musicnn  # noqa: F401  (its version, for the record)
 
     results["versions"] = np.asarray(json.dumps({
         "tensorflow": tf.__version__, "numpy": np.__version__, "librosa": librosa.__version__,

@@ -9,7 +9,6 @@ import pytest
 import soundfile
 
 import mirzoo
-
 from mirzoo.cli import main
 from mirzoo.testing import harmonic_test_signal
 

@@ -220,8 +220,6 @@ class TestFrames(TestCase):
             mirzoo.get_preset("crnn_tagger.synth").replace(decoder={"name": "segments"})
 
     def test_model_without_preset_is_refused(self):
-        import keras
-
         inputs = keras.Input((None,))
         plain = keras.Model(inputs, inputs)
         with pytest.raises(ValueError, match="carries no preset"):

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import mirzoo
-from mirzoo.weights_store import WeightsIntegrityError, packaged_weights_dir
 from mirzoo.testing import harmonic_test_signal
+from mirzoo.weights_store import WeightsIntegrityError, packaged_weights_dir
 
 
 @pytest.fixture(scope="module")

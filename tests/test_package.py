@@ -93,6 +93,7 @@ def test_front_ends_build_save_and_load_without_librosa_or_scipy(tmp_path):
 
 def test_every_package_is_listed_for_installation():
     import pathlib
+
     import tomllib
 
     root = pathlib.Path(__file__).resolve().parents[1]

@@ -6,6 +6,7 @@ import os
 
 from mirzoo.data.manifest import ManifestEntry
 
+
 def read_magnatagatune(root, top_k=50, annotations="annotations_final.csv"):
     """MagnaTagATune: `annotations_final.csv` (tab-separated, quoted 0/1 per tag) beside the mp3 folders.
 

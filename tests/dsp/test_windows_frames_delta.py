@@ -7,7 +7,6 @@ import scipy.signal
 
 from mirzoo import dsp
 
-
 # mirzoo's name → scipy's name and whether it is periodic (fftbins=True).
 SCIPY_WINDOWS = {"hann": ("hann", True), "hamming": ("hamming", True), "blackman": ("blackman", True),
                  "boxcar": ("boxcar", True), "hann_symmetric": ("hann", False)}
