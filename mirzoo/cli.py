@@ -811,7 +811,10 @@ def build_parser():
     training.add_argument("--seed", type=int, default=0)
     training.add_argument("--weights", metavar="PATH", type=_path,
                           help="start from these weights ('default' or a path)")
-    training.add_argument("--mixed-precision", action="store_true", help="float16 compute where safe")
+    training.add_argument("--mixed-precision", nargs="?", const="float16", default=False,
+                          choices=("float16", "bfloat16"),
+                          help="compute in half precision where safe: float16 (the default when named alone) or "
+                               "bfloat16 (CPUs with AVX512-BF16, TPUs)")
     training.add_argument("--patience", type=_count, default=None, help="early stopping patience in epochs")
     training.add_argument("--cache", action="store_true", help="keep decoded audio in memory")
     training.add_argument("--crop-seconds", type=_positive, default=None,

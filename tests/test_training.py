@@ -68,6 +68,26 @@ def test_single_device_learns_and_saves_a_preset_named_after_its_run(corpus, tmp
     }
 
 
+def test_bfloat16_mixed_precision_learns_and_leaves_the_global_policy_alone(corpus, tmp_path):
+    train_manifest, _ = corpus
+    result = mirzoo.train("conv1d_tagger", train_manifest, tmp_path / "run", epochs=6, batch_size=8,
+                          mixed_precision="bfloat16", verbose=0)
+    losses = result.history["loss"]
+    assert losses[-1] < 0.7 * losses[0]
+    assert keras.mixed_precision.global_policy().name == "float32"
+    model = mirzoo.load(result.preset_dir)
+    assert model.preset.training["mixed_precision"] == "bfloat16"
+    assert {weight.dtype for weight in model.weights} == {"float32"}
+
+
+@pytest.mark.parametrize("value", ["float8", "mixed_bfloat16", 1])
+def test_unknown_mixed_precision_is_refused_before_training(corpus, tmp_path, value):
+    train_manifest, _ = corpus
+    with pytest.raises(ValueError, match="mixed_precision must be False, True, 'float16' or 'bfloat16'"):
+        mirzoo.train("conv1d_tagger", train_manifest, tmp_path / "run", epochs=1, mixed_precision=value)
+    assert not (tmp_path / "run").exists()
+
+
 def test_an_epoch_is_one_step_per_full_batch_and_keras_has_nothing_to_warn_about(corpus, tmp_path):
     """With a dataset of unknown length, Keras 3 ends each epoch by running out of data: it warns, and takes one more
     optimizer step on an empty batch that also halves the logged loss. It warned too that `shuffle` is ignored."""
@@ -83,6 +103,19 @@ def test_an_epoch_is_one_step_per_full_batch_and_keras_has_nothing_to_warn_about
     model.compile(optimizer="adam", loss="binary_crossentropy")
     checkpoints.restore(model, tmp_path / "run" / "checkpoints")
     assert int(model.optimizer.iterations) == 2 * (len(read_manifest(train_manifest)) // 8)
+
+
+def test_cli_mixed_precision_names_its_dtype_and_means_float16_alone(capsys):
+    from mirzoo.cli import build_parser
+
+    command = ["train", "crnn_tagger", "--train", "train.csv", "--out", "run"]
+    parse = build_parser().parse_args
+    assert parse(command).mixed_precision is False
+    assert parse(command + ["--mixed-precision"]).mixed_precision == "float16"
+    assert parse(command + ["--mixed-precision", "bfloat16"]).mixed_precision == "bfloat16"
+    with pytest.raises(SystemExit):
+        parse(command + ["--mixed-precision", "float8"])
+    assert "invalid choice: 'float8'" in capsys.readouterr().err
 
 
 def test_cli_trains_crnn_tagger_end_to_end(corpus, tmp_path, capsys):
