@@ -112,6 +112,10 @@ def read_state(directory):
 def restore(model, directory):
     """Load the last saved model and optimizer state; return the number of completed epochs (0 if none).
 
+    The optimizer's moments and step count are restored; its learning rate stays the one `model` was compiled
+    with (the weights file holds the rate of the run that wrote it), so a resumed run goes on at its caller's
+    rate: resuming with a lower one decays it step-wise.
+
     Raises:
         CheckpointError: `state.json` is damaged, or the weights file it names is missing, truncated, or
             does not fit `model`.
@@ -124,6 +128,7 @@ def restore(model, directory):
     path = os.path.join(directory, state["last"])
     if not os.path.isfile(path):
         raise CheckpointError(f"{path}: named by {STATE_FILE} but missing. Delete {directory} to train from scratch.")
+    rate = _constant_learning_rate(model.optimizer)
     try:
         model.load_weights(path)
     except (OSError, ValueError, KeyError) as error:
@@ -131,7 +136,16 @@ def restore(model, directory):
             f"{path}: cannot resume from this checkpoint; it is truncated or does not fit the model ({error}). "
             f"Delete {directory} to train from scratch."
         ) from error
+    if rate is not None:
+        model.optimizer.learning_rate.assign(rate)
     return state["epoch"]
+
+
+def _constant_learning_rate(optimizer):
+    """The rate of an optimizer compiled with a constant one, else None (no optimizer, or a schedule)."""
+    if optimizer is None or not isinstance(optimizer.learning_rate, keras.Variable):
+        return None
+    return float(optimizer.learning_rate.numpy())
 
 
 class Checkpoints(keras.callbacks.Callback):

@@ -411,8 +411,7 @@ def train_student(corpus_dir, student, output_dir, teacher="musicnn.mtt", epochs
     keras.utils.set_random_seed(seed)
     if fresh_head:
         start_from_the_prior(student, train)
-    initial_epoch = checkpoints.restore(network, checkpoint_dir)
-    network.optimizer.learning_rate.assign(learning_rate)  # a resumed run goes on at this call's rate
+    initial_epoch = checkpoints.restore(network, checkpoint_dir)  # goes on at this call's learning rate
     timer = EpochTimes(os.path.join(output_dir, "epoch_seconds.json"))
     if initial_epoch < epochs:
         network.fit(CropBatches(train, preset, crop_frames, batch_size, steps, seed, initial_epoch),

@@ -150,7 +150,8 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
         model: `"arch"`, `"arch.tag"` or a preset folder.
         train_manifest: `.csv` / `.jsonl` manifest (see `mirzoo.data`).
         output_dir: folder for `checkpoints/`, `logs/` (TensorBoard), `preset/`
-            and `metrics.json`. Reusing it resumes after the last completed epoch;
+            and `metrics.json`. Reusing it resumes after the last completed epoch, at this
+            call's `learning_rate` (the optimizer's moments and step count carry over);
             once `epochs` are done, calling again changes nothing: it warns that the
             run is already trained and returns its result.
         validation_manifest: optional manifest for validation, best checkpoint

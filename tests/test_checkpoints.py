@@ -63,6 +63,31 @@ def test_a_best_measured_on_other_data_is_forgotten(tmp_path):
     assert model.get_weights()[0][0, 0] == 1.0
 
 
+def test_a_resumed_run_keeps_its_moments_and_goes_on_at_its_own_learning_rate(tmp_path):
+    """The weights file holds the optimizer's rate too: loading it alone would bring the old run's rate back."""
+    import keras
+    import numpy as np
+
+    def compiled(rate):
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        model.compile(keras.optimizers.Adam(rate), "mse")
+        return model
+
+    first = compiled(1e-2)
+    first.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=3, verbose=0)
+    saver = checkpoints.Checkpoints(str(tmp_path))
+    saver.set_model(first)
+    saver.on_epoch_end(0, {"loss": 1.0})
+    resumed = compiled(1e-4)
+    assert checkpoints.restore(resumed, str(tmp_path)) == 1
+    assert float(resumed.optimizer.learning_rate.numpy()) == np.float32(1e-4)
+    assert int(resumed.optimizer.iterations.numpy()) == 3
+    for mine, saved in zip(resumed.optimizer.variables, first.optimizer.variables):
+        if mine.path != resumed.optimizer.learning_rate.path:
+            np.testing.assert_array_equal(mine.numpy(), saved.numpy())
+    np.testing.assert_array_equal(resumed.get_weights()[0], first.get_weights()[0])
+
+
 def test_the_state_keeps_the_logs_of_every_epoch_across_runs(tmp_path):
     """A resumed run's Checkpoints append to the history of the runs before it, one entry per epoch for every key."""
     import keras
