@@ -339,10 +339,11 @@ def info_command(args):
     return 0
 
 
-def _frame_rows(result, threshold):
-    """`(start, end, labels)` rows of a frame model's segments: for a one-label model (voice), the segments
-    where it is active; for several labels (pitch classes), every segment with the labels active in it."""
-    segments = result.segments(threshold=threshold)
+def _frame_rows(result):
+    """`(start, end, labels)` rows of a frame model's segments (at `result.threshold`): for a one-label model
+    (voice), the segments where it is active; for several labels (pitch classes), every segment with the labels
+    active in it."""
+    segments = result.segments()
     if len(result.labels) == 1:
         segments = [segment for segment in segments if segment.labels]
     return [(segment.start, segment.end, segment.labels) for segment in segments]
@@ -428,8 +429,6 @@ def _format_result(path, result, args, first):
     if kind is not None and args.format != "json":
         return _format_events(path, result, args, first, kind)
     if args.format == "json":
-        if frames and args.threshold is not None:  # the segments at the asked threshold, which the JSON reports
-            result = dataclasses.replace(result, threshold=args.threshold)
         top = result.top(args.top)
         return [json.dumps({"file": path, "top": [[label, score] for label, score in top], **result.to_dict()})]
     if hasattr(result, "probabilities") and args.format == "table":  # a classifier: its label, then the runners-up
@@ -437,8 +436,8 @@ def _format_result(path, result, args, first):
         table = [("label", "probability")] + [(label, f"{score:.3f}") for label, score in result.top(args.top)]
         return [f"{path} ({result.duration:.1f} s): {found} ({result.probability:.3f})"] + _table(table, indent="  ")
     if frames:
-        threshold = result.threshold if args.threshold is None else args.threshold
-        rows = _frame_rows(result, threshold)
+        threshold = result.threshold
+        rows = _frame_rows(result)
         if args.format == "csv":
             return (["file,start,end,labels"] if first else []) + [
                 f"{path},{start:.3f},{end:.3f},{';'.join(labels)}" for start, end, labels in rows]
@@ -493,6 +492,8 @@ def predict_command(args):
 
     def process(path, progress_within):
         result = predict(model, path, hop_seconds=args.hop, on_progress=progress_within)
+        if args.threshold is not None and hasattr(result, "activations"):  # the table, CSV, JSON and plot decide at it
+            result = dataclasses.replace(result, threshold=args.threshold)
         lines = _format_result(path, result, args, first=not printed)
         printed.append(path)
 
