@@ -6,12 +6,18 @@ FRONTEND = dict(kind="mel", n_fft=1024, hop_length=315, n_mels=80, f_min=27.5, f
                 top_db=None)
 
 
-def over_real_notes(threshold):
-    """The description of a voice detector fine-tuned over real accompaniment (`.over_real`) deciding at
-    `threshold`."""
-    return ("Fine-tuned from .synth on Festival + WORLD melodies sung over real music (Debian game soundtracks, "
-            "`mirzoo corpus over-real`, scripts/train_voice_over_real.sh) and the same excerpts alone; decides at "
-            f"{threshold:g}. One synthetic singer family: it has never heard a human voice.")
+def over_real(synth, sha256, threshold, metrics):
+    """The `.over_real` preset of a voice detector: `synth` fine-tuned over real accompaniment, its weights file
+    (same name, `sha256`) deciding at `threshold` (its `"segments"` decoder, which its notes quote)."""
+    return synth.replace(
+        name=f"{synth.arch}.over_real",
+        weights=WeightsFile(synth.weights.file, sha256),
+        decoder={"name": "segments", "threshold": threshold},
+        metrics=metrics,
+        notes="Fine-tuned from .synth on Festival + WORLD melodies sung over real music (Debian game soundtracks, "
+              "`mirzoo corpus over-real`, scripts/train_voice_over_real.sh) and the same excerpts alone; decides "
+              f"at {threshold:g}. One synthetic singer family: it has never heard a human voice.",
+    )
 
 
 SYNTH = PresetConfig(
@@ -48,16 +54,14 @@ SYNTH = PresetConfig(
           "that long audio processed in chunks equals audio processed whole.",
 )
 
-OVER_REAL = SYNTH.replace(
-    name="conv2d_singing_voice.over_real",
-    weights=WeightsFile(
-        "conv2d_singing_voice.weights.h5", "410f84f28513dfe89909d59a32f3e503dab2b17b8d6f3e493c6f43053ada005f"
-    ),
-    # The threshold that maximised frame F on the checkpoint-selection pairs (40, validation packages).
-    decoder={"name": "segments", "threshold": 0.45},
-    # At the decoder's threshold: frame F and ROC-AUC on 100 sung melodies over excerpts of the Debian corpus's
-    # validation packages and their twins; the same on the synthetic corpus's sung test pairs (test, held-out
-    # soundfont); the share of frames called voice in 33 wesnoth-1.16-music tracks nobody sings in (first 60 s).
+# The threshold maximised frame F on the checkpoint-selection pairs (40, validation packages). Metrics at it: frame
+# F and ROC-AUC on 100 sung melodies over excerpts of the Debian corpus's validation packages and their twins; the
+# same on the synthetic corpus's sung test pairs (test, held-out soundfont); the share of frames called voice in 33
+# wesnoth-1.16-music tracks nobody sings in (first 60 s).
+OVER_REAL = over_real(
+    SYNTH,
+    "410f84f28513dfe89909d59a32f3e503dab2b17b8d6f3e493c6f43053ada005f",
+    threshold=0.45,
     metrics={
         "heldout_soundfont_f_measure": 0.78,
         "heldout_soundfont_roc_auc": 0.917,
@@ -69,7 +73,6 @@ OVER_REAL = SYNTH.replace(
         "validation_mixes_twins_voice_fraction": 0.04,
         "wesnoth_instrumental_voice_fraction": 0.053,
     },
-    notes=over_real_notes(0.45),
 )
 
 PRESETS = (SYNTH, OVER_REAL)
