@@ -11,8 +11,9 @@ temporary files behind; the next run's `Checkpoints` removes them.
 `state.json` also records which data measured the best epoch (a digest of the
 validation manifest). Resuming with other validation data forgets that best,
 which is not comparable with the new measurements, instead of letting it win.
-And it keeps the logs of every completed epoch (`history`), so that a resumed
-run still knows those of the runs before it.
+And it keeps the logs of every completed epoch (`history`, with the learning rate
+each epoch trained at), so that a resumed run still knows those of the runs before
+it, and what the run started from (`start`, kept from its first call).
 """
 
 import json
@@ -142,10 +143,11 @@ def restore(model, directory):
 
 
 def _constant_learning_rate(optimizer):
-    """The rate of an optimizer compiled with a constant one, else None (no optimizer, or a schedule)."""
+    """The rate of an optimizer compiled with a constant one, else None (no optimizer, or a schedule); as the
+    shortest decimal that names its float32 value (`1e-4`, not `0.0000999999974737875`)."""
     if optimizer is None or not isinstance(optimizer.learning_rate, keras.Variable):
         return None
-    return float(optimizer.learning_rate.numpy())
+    return float(str(optimizer.learning_rate.numpy()))
 
 
 class Checkpoints(keras.callbacks.Callback):
@@ -158,9 +160,12 @@ class Checkpoints(keras.callbacks.Callback):
         measured_on: a string naming the data `monitor` is measured on (e.g. the validation manifest's
             digest). A saved best measured on other data or by another monitor is forgotten, and its file
             deleted, with a warning.
+        start: what the run started from (JSON), saved in `state.json` as `"start"` by the first call that
+            completes an epoch; a resumed run keeps the saved one (a run saved before states held one takes
+            the resuming call's).
     """
 
-    def __init__(self, directory, monitor="val_loss", mode="min", measured_on=None):
+    def __init__(self, directory, monitor="val_loss", mode="min", measured_on=None, start=None):
         super().__init__()
         if mode not in ("min", "max"):
             raise ValueError(f"`mode` must be 'min' or 'max'; received {mode!r}.")
@@ -168,6 +173,7 @@ class Checkpoints(keras.callbacks.Callback):
         self.monitor = monitor
         self.mode = mode
         self.measured_on = measured_on
+        self.start = start
         os.makedirs(directory, exist_ok=True)
         state = read_state(directory)
         self.best = None if state is None else state.get("best")
@@ -194,6 +200,11 @@ class Checkpoints(keras.callbacks.Callback):
             if ".tmp-" in name or (name.startswith("last-") and name != current):
                 os.remove(os.path.join(self.directory, name))
 
+    def _start(self, previous):
+        """The run's `start`: the saved one, else this call's."""
+        saved = None if previous is None else previous.get("start")
+        return self.start if saved is None else saved
+
     def _improved(self, value):
         """Whether `value` beats the best so far; a missing or non-finite value (a NaN loss) never does."""
         if value is None or not math.isfinite(value):
@@ -201,7 +212,10 @@ class Checkpoints(keras.callbacks.Callback):
         return self.best is None or (value < self.best if self.mode == "min" else value > self.best)
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
+        logs = dict(logs or {})
+        rate = _constant_learning_rate(getattr(self.model, "optimizer", None))
+        if rate is not None:
+            logs.setdefault("learning_rate", rate)
         previous = read_state(self.directory)
         last = _last_file(epoch + 1)
         _atomic_save_weights(self.model, os.path.join(self.directory, last))
@@ -211,7 +225,7 @@ class Checkpoints(keras.callbacks.Callback):
             _atomic_save_weights(self.model, os.path.join(self.directory, BEST_FILE))
         atomic_write_json(
             {"epoch": epoch + 1, "last": last, "best": self.best, "monitor": self.monitor, "mode": self.mode,
-             "measured_on": self.measured_on,
+             "measured_on": self.measured_on, "start": self._start(previous),
              "history": _extended_history({} if previous is None else previous["history"], epoch, logs)},
             os.path.join(self.directory, STATE_FILE),
         )

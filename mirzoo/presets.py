@@ -81,14 +81,17 @@ class PresetConfig:
         training: how `mirzoo.train` made these weights, for a preset it wrote (empty
             otherwise): `base_preset` (the name it started from), `base_weights` (`None`
             for a random start, else `{"weights": "default" or the path given,
-            "sha256": ...}`), `train_manifest` and `validation_manifest` (`{"path",
-            "sha256"}`, or `None`), `epochs` (completed, resumed ones included), and
-            the `seed`, `batch_size`, `learning_rate`, `crop_seconds`, `mix`,
-            `mixed_precision` and `early_stopping_patience` of the call that finished
-            the run. A distilled preset (`scripts/distill_taggers.py`) records its run
-            instead: `teacher`, `init`, the corpus and its split, `epochs`, `best_epoch`,
-            `history` and the optimisation settings. A record only: weights files do not store it in their contract,
-            so it never decides whether weights load.
+            "sha256": ...}`: what the run's first call started from, even when a resumed
+            call named other weights), `train_manifest` and `validation_manifest`
+            (`{"path", "sha256"}`, or `None`), `epochs` (completed, resumed ones
+            included), `learning_rates` (`[[first epoch, rate], ...]`, a pair wherever a
+            resumed call changed it; `null` for epochs saved before checkpoints recorded
+            it), and the `seed`, `batch_size`, `crop_seconds`, `mix`, `mixed_precision`
+            and `early_stopping_patience` of the call that finished the run. A distilled
+            preset (`scripts/distill_taggers.py`) records its run instead: `teacher`,
+            `init`, the corpus and its split, `epochs`, `best_epoch`, `history` and the
+            optimisation settings. A record only: weights files do not store it in their
+            contract, so it never decides whether weights load.
         decoder: how `mirzoo.predict` turns a model's activations into events (empty: none):
             `{"name": ..., **parameters}`. Frame models: `"onsets"`, `"beats"`, `"downbeats"`, `"chords"` or
             `"notes"`, with the parameters of :func:`mirzoo.decoders.pick_onsets`,

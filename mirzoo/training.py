@@ -231,11 +231,15 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
         validation_steps = math.ceil(len(validation_clips) / batch_size)
     # The data the best epoch is judged on: a resumed run with another validation manifest starts a new race.
     measured_on = f"sha256:{sha256_of(validation_manifest if validation_manifest is not None else train_manifest)}"
-    if isinstance(distribution, tf.distribute.MultiWorkerMirroredStrategy):
-        _custom_loop(trainee, distribution, train_data, batch_size, epochs, checkpoint_dir, verbose, measured_on)
+    start = _start(checkpoint_dir, output_dir, base, weights, net.preset)
+    multiworker = isinstance(distribution, tf.distribute.MultiWorkerMirroredStrategy)  # no validation in its loop
+    monitor = "val_loss" if validation_data is not None and not multiworker else "loss"
+    saver = checkpoints.Checkpoints(checkpoint_dir, monitor=monitor, measured_on=measured_on, start=start)
+    if multiworker:
+        _custom_loop(trainee, distribution, train_data, batch_size, epochs, checkpoint_dir, verbose, saver)
     else:
         _fit(trainee, train_data, validation_data, validation_steps, epochs, checkpoint_dir, output_dir, verbose,
-             early_stopping_patience, measured_on)
+             early_stopping_patience, saver)
     state = checkpoints.read_state(checkpoint_dir) or {"epoch": 0, "history": {}}
     if validation_data is not None and os.path.exists(os.path.join(checkpoint_dir, checkpoints.BEST_FILE)):
         trainee.load_weights(os.path.join(checkpoint_dir, checkpoints.BEST_FILE))
@@ -244,10 +248,11 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
     if validation_data is not None:
         evaluation = trainee.evaluate(validation_data, steps=validation_steps, verbose=0, return_dict=True)
         metrics.update({f"validation_{name}": float(value) for name, value in evaluation.items()})
-    net.preset = _trained_preset(net.preset, base, weights, output_dir, {
+    net.preset = _trained_preset(net.preset, state.get("start") or start, output_dir, {
         "train_manifest": _file_record(train_manifest),
         "validation_manifest": None if validation_manifest is None else _file_record(validation_manifest),
-        "epochs": state["epoch"], "seed": seed, "batch_size": batch_size, "learning_rate": float(learning_rate),
+        "epochs": state["epoch"], "seed": seed, "batch_size": batch_size,
+        "learning_rates": _learning_rates(history, state["epoch"]),
         "crop_seconds": None if crop_seconds is None else float(crop_seconds), "mix": float(mix),
         "mixed_precision": half or False,
         "early_stopping_patience": None if early_stopping_patience is None else int(early_stopping_patience),
@@ -307,25 +312,57 @@ def _run_tag(output_dir):
     return re.sub(r"[^0-9A-Za-z_-]+", "_", name).strip("_") or "run"
 
 
-def _trained_preset(preset, base, weights, output_dir, record):
-    """`preset` (the trained model's) renamed after its run, with notes and a `training` record of where it came
-    from; the descriptions of `base`, the preset it started from, no longer apply."""
+def _start(checkpoint_dir, output_dir, base, weights, preset):
+    """What this call would start a run from: `{"base_preset", "base_weights", "labels"}` (`base_weights`: None
+    for a random start, else `{"weights": "default" or a path, "sha256"}`). Warns when the run in `output_dir`
+    started from something else: it goes on from its checkpoint, and its record keeps where it began."""
     if weights is None:
-        start, base_weights = f"{base.name}, freshly initialised", None
+        base_weights = None
     elif weights == "default":
-        start, base_weights = f"{base.name}'s weights", {"weights": "default", "sha256": preset.weights.sha256}
+        base_weights = {"weights": "default", "sha256": preset.weights.sha256}
     else:
         path = os.path.abspath(weights)
-        digest = read_preset(path).weights.sha256 if os.path.isdir(path) else sha256_of(path)
-        start, base_weights = f"{base.name} with the weights {path}", {"weights": path, "sha256": digest}
-    head = "" if preset.labels == base.labels else f", with a new head for the manifest's {len(preset.labels)} labels"
+        base_weights = {"weights": path,
+                        "sha256": read_preset(path).weights.sha256 if os.path.isdir(path) else sha256_of(path)}
+    start = {"base_preset": base.name, "base_weights": base_weights, "labels": list(base.labels)}
+    saved = (checkpoints.read_state(checkpoint_dir) or {}).get("start")
+    if saved is not None and saved != start:
+        warnings.warn(f"{output_dir}: this run started from {_describe(saved)} and goes on from its checkpoint; "
+                      f"the start asked for now ({_describe(start)}) is not used.", UserWarning, stacklevel=3)
+    return start
+
+
+def _describe(start, digest=True):
+    """`start` (see `_start`) in words: `"arch.tag's weights (sha256 1234abcd...)"`, `"arch.tag, freshly
+    initialised"` or `"arch.tag with the weights PATH"`; `digest=False` leaves out the weights' digest."""
+    base_weights = start["base_weights"]
+    if base_weights is None:
+        return f"{start['base_preset']}, freshly initialised"
+    if base_weights["weights"] != "default":
+        return f"{start['base_preset']} with the weights {base_weights['weights']}"
+    return f"{start['base_preset']}'s weights" + (f" (sha256 {base_weights['sha256'][:8]}...)" if digest else "")
+
+
+def _learning_rates(history, epochs):
+    """The run's learning rates as `[[first epoch, rate], ...]`, a pair wherever the rate changes (`None`: epochs
+    saved before checkpoints recorded their rate)."""
+    rates = list(history.get("learning_rate", []))
+    rates += [None] * (epochs - len(rates))
+    return [[epoch, rate] for epoch, rate in enumerate(rates, start=1) if epoch == 1 or rate != rates[epoch - 2]]
+
+
+def _trained_preset(preset, start, output_dir, record):
+    """`preset` (the trained model's) renamed after its run, with notes and a `training` record of where it came
+    from (`start`, see `_start`); the descriptions of the preset it started from no longer apply."""
+    head = ("" if list(preset.labels) == start["labels"]
+            else f", with a new head for the manifest's {len(preset.labels)} labels")
     return preset.replace(
         name=f"{preset.arch}.{_run_tag(output_dir)}",
-        notes=f"Trained with mirzoo.train from {start}{head}, for {record['epochs']} epochs on "
-              f"{record['train_manifest']['path']}; `training` records the run.",
+        notes=f"Trained with mirzoo.train from {_describe(start, digest=False)}{head}, for {record['epochs']} "
+              f"epochs on {record['train_manifest']['path']}; `training` records the run.",
         # Weights trained from others remain under their licence; weights trained from scratch are the user's.
-        license=base.license if weights is not None else "",
-        training={"base_preset": base.name, "base_weights": base_weights, **record},
+        license=preset.license if start["base_weights"] is not None else "",
+        training={"base_preset": start["base_preset"], "base_weights": start["base_weights"], **record},
     )
 
 
@@ -347,13 +384,9 @@ def _last(history, key):
 
 
 def _fit(net, train_data, validation_data, validation_steps, epochs, checkpoint_dir, output_dir, verbose, patience,
-         measured_on):
+         saver):
     initial_epoch = checkpoints.restore(net, checkpoint_dir)
-    monitor = "val_loss" if validation_data is not None else "loss"
-    callbacks = [
-        checkpoints.Checkpoints(checkpoint_dir, monitor=monitor, measured_on=measured_on),
-        keras.callbacks.TensorBoard(os.path.join(output_dir, "logs")),
-    ]
+    callbacks = [saver, keras.callbacks.TensorBoard(os.path.join(output_dir, "logs"))]
     if patience is not None and validation_data is not None:
         callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience))
     if initial_epoch >= epochs:
@@ -388,7 +421,7 @@ def _metrics_path(output_dir):
     return os.path.join(output_dir, "metrics.json") if _is_chief() else _worker_path(output_dir, "metrics.json")
 
 
-def _custom_loop(net, strategy, train_data, global_batch, epochs, checkpoint_dir, verbose, measured_on):
+def _custom_loop(net, strategy, train_data, global_batch, epochs, checkpoint_dir, verbose, saver):
     """Multi-worker training: one `strategy.run` step per global batch, averaged over all replicas."""
     tf = require_tensorflow("mirzoo.train (tf.distribute)")
 
@@ -399,7 +432,6 @@ def _custom_loop(net, strategy, train_data, global_batch, epochs, checkpoint_dir
     with strategy.scope():
         optimizer.build(net.trainable_variables)
     initial_epoch = checkpoints.restore(net, checkpoint_dir)
-    saver = checkpoints.Checkpoints(checkpoint_dir, monitor="loss", measured_on=measured_on)
     saver.set_model(net)
 
     def replica_step(waveform, target):

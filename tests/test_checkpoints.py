@@ -1,5 +1,9 @@
 import json
 
+import keras
+import numpy as np
+import pytest
+
 from mirzoo import checkpoints
 
 
@@ -19,8 +23,6 @@ def _refuse_non_finite(name):
 
 def test_a_nan_validation_loss_is_never_the_best(tmp_path):
     """As Keras' ModelCheckpoint: NaN never improves, so a NaN first epoch cannot hold "best" for good."""
-    import keras
-    import numpy as np
 
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     saver = checkpoints.Checkpoints(str(tmp_path))
@@ -38,9 +40,6 @@ def test_a_nan_validation_loss_is_never_the_best(tmp_path):
 
 def test_a_best_measured_on_other_data_is_forgotten(tmp_path):
     """A resumed run validated on another manifest cannot compare its losses with the old best."""
-    import keras
-    import numpy as np
-    import pytest
 
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
 
@@ -65,8 +64,6 @@ def test_a_best_measured_on_other_data_is_forgotten(tmp_path):
 
 def test_a_resumed_run_keeps_its_moments_and_goes_on_at_its_own_learning_rate(tmp_path):
     """The weights file holds the optimizer's rate too: loading it alone would bring the old run's rate back."""
-    import keras
-    import numpy as np
 
     def compiled(rate):
         model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
@@ -90,8 +87,6 @@ def test_a_resumed_run_keeps_its_moments_and_goes_on_at_its_own_learning_rate(tm
 
 def test_the_state_keeps_the_logs_of_every_epoch_across_runs(tmp_path):
     """A resumed run's Checkpoints append to the history of the runs before it, one entry per epoch for every key."""
-    import keras
-    import numpy as np
 
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     model.set_weights([np.zeros((2, 1), np.float32), np.zeros(1, np.float32)])
@@ -107,9 +102,22 @@ def test_the_state_keeps_the_logs_of_every_epoch_across_runs(tmp_path):
     assert checkpoints.read_state(str(tmp_path))["history"] == state["history"]
 
 
+def test_the_state_keeps_the_start_of_the_first_call_and_the_rate_of_every_epoch(tmp_path):
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse")
+    first = checkpoints.Checkpoints(str(tmp_path), start={"base_weights": "a"})
+    first.set_model(model)
+    first.on_epoch_end(0, {"loss": 0.9})
+    model.compile(optimizer=keras.optimizers.Adam(1e-4), loss="mse")  # a resumed call at a lower rate
+    resumed = checkpoints.Checkpoints(str(tmp_path), start={"base_weights": "b"})
+    resumed.set_model(model)
+    resumed.on_epoch_end(1, {"loss": 0.7})
+    state = checkpoints.read_state(str(tmp_path))
+    assert state["start"] == {"base_weights": "a"}
+    assert state["history"] == {"loss": [0.9, 0.7], "learning_rate": [1e-3, 1e-4]}
+
+
 def test_a_state_written_before_histories_reads_as_an_empty_history_and_grows_from_there(tmp_path):
-    import keras
-    import numpy as np
 
     (tmp_path / "state.json").write_text(json.dumps({"epoch": 2, "last": "last-2.weights.h5", "best": None}))
     assert checkpoints.read_state(str(tmp_path))["history"] == {}
@@ -122,7 +130,6 @@ def test_a_state_written_before_histories_reads_as_an_empty_history_and_grows_fr
 
 
 def test_a_history_that_does_not_hold_one_value_per_epoch_is_refused(tmp_path):
-    import pytest
 
     for history in ({"loss": [0.5]}, {"loss": [0.5, "0.4"]}, {"loss": [0.5, True]}, [0.5, 0.4]):
         (tmp_path / "state.json").write_text(

@@ -63,7 +63,7 @@ def test_single_device_learns_and_saves_a_preset_named_after_its_run(corpus, tmp
     assert model.preset.training == {
         "base_preset": "conv1d_tagger.synth", "base_weights": None,
         "train_manifest": file_record(train_manifest), "validation_manifest": file_record(validation_manifest),
-        "epochs": 6, "seed": 0, "batch_size": 8, "learning_rate": 1e-3, "crop_seconds": None, "mix": 0.0,
+        "epochs": 6, "seed": 0, "batch_size": 8, "learning_rates": [[1, 1e-3]], "crop_seconds": None, "mix": 0.0,
         "mixed_precision": False, "early_stopping_patience": None,
     }
 
@@ -337,6 +337,27 @@ def test_resuming_with_another_validation_manifest_picks_the_best_among_its_own_
     assert all(np.array_equal(a, b) for a, b in zip(saved.get_weights(), last.get_weights()))
 
 
+def test_a_resumed_run_records_where_it_began_and_each_epochs_learning_rate(corpus, tmp_path):
+    """Resuming restores the checkpoint, whatever weights the call names: the record keeps the run's start (and
+    warns), and lists the learning rate of every stretch of epochs, not just the finishing call's."""
+    train_manifest, validation_manifest = corpus
+    arguments = dict(validation_manifest=validation_manifest, batch_size=8, verbose=0)
+    first_start = mirzoo.train("conv1d_tagger", train_manifest, tmp_path / "first", epochs=1, **arguments)
+    other_start = mirzoo.train("conv1d_tagger", train_manifest, tmp_path / "other", epochs=1, seed=1, **arguments)
+    run = tmp_path / "run"
+    mirzoo.train("conv1d_tagger", train_manifest, run, epochs=1, learning_rate=1e-3,
+                 weights=first_start.preset_dir, **arguments)
+    with pytest.warns(UserWarning, match=r"this run started from conv1d_tagger.synth with the weights .*first/preset "
+                                         r"and goes on from its checkpoint"):
+        mirzoo.train("conv1d_tagger", train_manifest, run, epochs=3, learning_rate=1e-4,
+                     weights=other_start.preset_dir, **arguments)
+    training = mirzoo.load(run / "preset").preset.training
+    assert training["base_weights"] == {"weights": str(first_start.preset_dir),
+                                        "sha256": mirzoo.load(first_start.preset_dir).preset.weights.sha256}
+    assert training["learning_rates"] == [[1, 1e-3], [2, 1e-4]]
+    assert json.loads((run / "metrics.json").read_text())["history"]["learning_rate"] == [1e-3, 1e-4, 1e-4]
+
+
 def run_files(folder):
     return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
 
@@ -349,7 +370,7 @@ def test_resuming_keeps_the_whole_history_and_a_finished_run_is_left_as_it_is(co
     resumed = mirzoo.train("conv1d_tagger", train_manifest, run, epochs=2, **arguments)
     saved = json.loads((run / "metrics.json").read_text())
     assert saved["history"] == resumed.history and saved["metrics"] == resumed.metrics
-    assert set(resumed.history) == {"loss", "auc", "accuracy", "val_loss", "val_auc", "val_accuracy"}
+    assert set(resumed.history) == {"loss", "auc", "accuracy", "val_loss", "val_auc", "val_accuracy", "learning_rate"}
     for key, values in resumed.history.items():
         assert len(values) == 2 and values[0] == first.history[key][0], key
     assert resumed.metrics["train_loss"] == resumed.history["loss"][1]
