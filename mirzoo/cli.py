@@ -611,7 +611,8 @@ def train_command(args):
         args.name, args.train, args.out, validation_manifest=args.validation, epochs=args.epochs,
         batch_size=args.batch_size, learning_rate=args.learning_rate, strategy=args.strategy, seed=args.seed,
         weights=args.weights, mixed_precision=args.mixed_precision, early_stopping_patience=args.patience,
-        cache=args.cache, crop_seconds=args.crop_seconds, mix=args.mix, verbose=2 if not args.progress else "auto",
+        cache=args.cache, crop_seconds=args.crop_seconds, mix=args.mix, keep=args.keep,
+        verbose=2 if not args.progress else "auto",
     )
     print(json.dumps({"preset": result.preset_dir, "epochs": result.epochs, "metrics": result.metrics}))
     return 0
@@ -817,6 +818,9 @@ def build_parser():
                           help="compute in half precision where safe: float16 (the default when named alone) or "
                                "bfloat16 (CPUs with AVX512-BF16, TPUs)")
     training.add_argument("--patience", type=_count, default=None, help="early stopping patience in epochs")
+    training.add_argument("--keep", choices=("best", "last"), default="best",
+                          help="the weights the preset saves: the epoch with the lowest validation loss (default) "
+                               "or the last epoch; again on a finished run: saves its preset again, no training")
     training.add_argument("--cache", action="store_true", help="keep decoded audio in memory")
     training.add_argument("--crop-seconds", type=_positive, default=None,
                           help="training crop length (default: the preset's clip_seconds)")

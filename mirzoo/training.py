@@ -143,7 +143,7 @@ def _model_in_scope(model, preset, weights, labels):
 
 def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10, batch_size=None,
           learning_rate=1e-3, strategy="auto", seed=0, weights=None, mixed_precision=False,
-          early_stopping_patience=None, cache=False, crop_seconds=None, mix=0.0, verbose="auto"):
+          early_stopping_patience=None, cache=False, crop_seconds=None, mix=0.0, keep="best", verbose="auto"):
     """Train an architecture on a manifest and save the result as a preset folder.
 
     Args:
@@ -180,6 +180,9 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
             faster; the saved preset keeps its own `clip_seconds`.
         mix: probability that a training example is mixed with another one of its
             batch, labelled with the union of their labels (see `mirzoo.data.from_manifest`).
+        keep: the weights the preset saves: `"best"`, the epoch with the lowest validation loss (the last
+            epoch without validation data), or `"last"`, the last epoch. Calling a finished run again
+            with the other one saves its preset again from the checkpoints, without training.
         verbose: Keras progress output (`"auto"`, 0, 1, 2).
 
     Returns:
@@ -194,8 +197,10 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
     if batch_size is not None:
         batch_size = check_count("batch_size", batch_size)
     half = _half_precision(mixed_precision)
+    if keep not in ("best", "last"):
+        raise ValueError(f"keep must be 'best' or 'last'; got {keep!r}.")
     checkpoint_dir = _checkpoint_dir(output_dir)
-    finished = _finished_run(output_dir, checkpoint_dir, epochs)
+    finished = _finished_run(output_dir, checkpoint_dir, epochs, keep)
     if finished is not None:
         warnings.warn(f"{output_dir}: already trained {finished.epochs} epochs (epochs={epochs}); nothing to do. "
                       f"Ask for more epochs to train on, or give another output folder to train anew.",
@@ -241,7 +246,8 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
         _fit(trainee, train_data, validation_data, validation_steps, epochs, checkpoint_dir, output_dir, verbose,
              early_stopping_patience, saver)
     state = checkpoints.read_state(checkpoint_dir) or {"epoch": 0, "history": {}}
-    if validation_data is not None and os.path.exists(os.path.join(checkpoint_dir, checkpoints.BEST_FILE)):
+    if (keep == "best" and validation_data is not None
+            and os.path.exists(os.path.join(checkpoint_dir, checkpoints.BEST_FILE))):
         trainee.load_weights(os.path.join(checkpoint_dir, checkpoints.BEST_FILE))
     history = state["history"]
     metrics = {"epochs": state["epoch"], "train_loss": _last(history, "loss")}
@@ -254,7 +260,7 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
         "epochs": state["epoch"], "seed": seed, "batch_size": batch_size,
         "learning_rates": _learning_rates(history, state["epoch"]),
         "crop_seconds": None if crop_seconds is None else float(crop_seconds), "mix": float(mix),
-        "mixed_precision": half or False,
+        "mixed_precision": half or False, "keep": keep,
         "early_stopping_patience": None if early_stopping_patience is None else int(early_stopping_patience),
     })
     preset_dir = os.path.join(output_dir, "preset")
@@ -287,9 +293,10 @@ def _batch_size(requested, usable):
     return DEFAULT_BATCH_SIZE
 
 
-def _finished_run(output_dir, checkpoint_dir, epochs):
-    """The result of a run in `output_dir` that completed at least `epochs` epochs and wrote its results, or None
-    (nothing trained yet, epochs left to train, or a process that died before writing the results)."""
+def _finished_run(output_dir, checkpoint_dir, epochs, keep):
+    """The result of a run in `output_dir` that completed at least `epochs` epochs and wrote its results, keeping
+    the `keep` weights, or None (nothing trained yet, epochs left to train, a process that died before writing
+    the results, or a preset that keeps the other weights)."""
     state = checkpoints.read_state(checkpoint_dir)
     path = _metrics_path(output_dir)
     if state is None or state["epoch"] < epochs or not os.path.isfile(path):
@@ -298,7 +305,10 @@ def _finished_run(output_dir, checkpoint_dir, epochs):
         saved = json.load(handle)
     if saved["metrics"]["epochs"] != state["epoch"]:  # the results of an earlier, shorter call
         return None
-    return TrainingResult(preset_dir=os.path.join(output_dir, "preset"), history=saved["history"],
+    preset_dir = os.path.join(output_dir, "preset")
+    if os.path.isdir(preset_dir) and read_preset(preset_dir).training.get("keep", "best") != keep:
+        return None
+    return TrainingResult(preset_dir=preset_dir, history=saved["history"],
                           metrics=saved["metrics"], epochs=state["epoch"])
 
 

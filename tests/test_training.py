@@ -64,7 +64,7 @@ def test_single_device_learns_and_saves_a_preset_named_after_its_run(corpus, tmp
         "base_preset": "conv1d_tagger.synth", "base_weights": None,
         "train_manifest": file_record(train_manifest), "validation_manifest": file_record(validation_manifest),
         "epochs": 6, "seed": 0, "batch_size": 8, "learning_rates": [[1, 1e-3]], "crop_seconds": None, "mix": 0.0,
-        "mixed_precision": False, "early_stopping_patience": None,
+        "mixed_precision": False, "keep": "best", "early_stopping_patience": None,
     }
 
 
@@ -116,6 +116,38 @@ def test_cli_mixed_precision_names_its_dtype_and_means_float16_alone(capsys):
     with pytest.raises(SystemExit):
         parse(command + ["--mixed-precision", "float8"])
     assert "invalid choice: 'float8'" in capsys.readouterr().err
+
+
+def test_keep_last_saves_the_last_epoch_and_a_finished_run_saves_again_with_the_other(corpus, tmp_path):
+    """Each preset holds the weights it says: its validation loss is the one its epoch logged. Asking a finished run
+    for the other weights saves its preset again from the checkpoints, without training."""
+    train_manifest, validation_manifest = corpus
+    run = tmp_path / "run"
+    # A rate this high makes the run diverge: its last epoch is not its best.
+    arguments = {"validation_manifest": validation_manifest, "epochs": 3, "batch_size": 8, "learning_rate": 0.1,
+                 "verbose": 0}
+    last = mirzoo.train("conv1d_tagger", train_manifest, run, keep="last", **arguments)
+    losses = last.history["val_loss"]
+    assert min(losses) < 0.5 * losses[-1]
+    assert last.metrics["validation_loss"] == pytest.approx(losses[-1], rel=1e-5)
+    assert mirzoo.load(last.preset_dir).preset.training["keep"] == "last"
+    best = mirzoo.train("conv1d_tagger", train_manifest, run, keep="best", **arguments)
+    assert best.history == last.history and best.epochs == 3
+    assert best.metrics["validation_loss"] == pytest.approx(min(losses), rel=1e-5)
+    assert mirzoo.load(best.preset_dir).preset.training["keep"] == "best"
+    with pytest.raises(ValueError, match="keep must be 'best' or 'last'; got 'first'"):
+        mirzoo.train("conv1d_tagger", train_manifest, run, keep="first", **arguments)
+
+
+def test_cli_keep_chooses_the_saved_epoch(capsys):
+    from mirzoo.cli import build_parser
+
+    command = ["train", "crnn_tagger", "--train", "train.csv", "--out", "run"]
+    parse = build_parser().parse_args
+    assert parse(command).keep == "best" and parse(command + ["--keep", "last"]).keep == "last"
+    with pytest.raises(SystemExit):
+        parse(command + ["--keep", "first"])
+    assert "invalid choice: 'first'" in capsys.readouterr().err
 
 
 def test_cli_trains_crnn_tagger_end_to_end(corpus, tmp_path, capsys):
