@@ -60,18 +60,18 @@ SYNTH = PresetConfig(
 # wesnoth-1.16-music tracks nobody sings in (first 60 s).
 OVER_REAL = over_real(
     SYNTH,
-    "410f84f28513dfe89909d59a32f3e503dab2b17b8d6f3e493c6f43053ada005f",
-    threshold=0.45,
+    "5f101cc6eb11627b9aed220e1720777816c09295c71785ea2f51f5386da1542d",
+    threshold=0.4,
     metrics={
         "heldout_soundfont_f_measure": 0.78,
-        "heldout_soundfont_roc_auc": 0.917,
-        "test_f_measure": 0.761,
-        "test_roc_auc": 0.907,
-        "test_twins_voice_fraction": 0.019,
-        "validation_mixes_f_measure": 0.731,
-        "validation_mixes_roc_auc": 0.909,
-        "validation_mixes_twins_voice_fraction": 0.04,
-        "wesnoth_instrumental_voice_fraction": 0.053,
+        "heldout_soundfont_roc_auc": 0.912,
+        "test_f_measure": 0.764,
+        "test_roc_auc": 0.903,
+        "test_twins_voice_fraction": 0.018,
+        "validation_mixes_f_measure": 0.743,
+        "validation_mixes_roc_auc": 0.913,
+        "validation_mixes_twins_voice_fraction": 0.03,
+        "wesnoth_instrumental_voice_fraction": 0.042,
     },
 )
 
