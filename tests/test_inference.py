@@ -116,7 +116,8 @@ class TestTagging(TestCase):
 
     @pytest.mark.parametrize("batch_size", [0, -1, 2.5, float("nan"), True, "8"])
     def test_batch_size_must_be_a_positive_integer(self, tagger, batch_size):
-        with pytest.raises(ValueError, match=rf"`batch_size` must be an integer >= 1; received {re.escape(repr(batch_size))}"):
+        message = rf"`batch_size` must be an integer >= 1; received {re.escape(repr(batch_size))}"
+        with pytest.raises(ValueError, match=message):
             mirzoo.predict(tagger, np.zeros(16000, "float32"), sample_rate=16000, batch_size=batch_size)
 
     @pytest.mark.parametrize("hop", [0, -1.0, 1e-9, float("inf"), float("nan"), "1", True])

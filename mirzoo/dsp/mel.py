@@ -28,7 +28,8 @@ def hz_to_mel(frequencies, htk=False):
     if htk:
         return 2595.0 * np.log10(1.0 + frequencies / 700.0)
     linear = frequencies / _SLANEY_HZ_PER_MEL
-    logarithmic = _SLANEY_BREAK_MEL + np.log(np.maximum(frequencies, _SLANEY_BREAK_HZ) / _SLANEY_BREAK_HZ) / _SLANEY_LOG_STEP
+    log_ratio_above_break = np.log(np.maximum(frequencies, _SLANEY_BREAK_HZ) / _SLANEY_BREAK_HZ)
+    logarithmic = _SLANEY_BREAK_MEL + log_ratio_above_break / _SLANEY_LOG_STEP
     return np.where(frequencies >= _SLANEY_BREAK_HZ, logarithmic, linear)
 
 
@@ -38,7 +39,8 @@ def mel_to_hz(mels, htk=False):
     if htk:
         return 700.0 * (10.0 ** (mels / 2595.0) - 1.0)
     linear = mels * _SLANEY_HZ_PER_MEL
-    logarithmic = _SLANEY_BREAK_HZ * np.exp(_SLANEY_LOG_STEP * (np.maximum(mels, _SLANEY_BREAK_MEL) - _SLANEY_BREAK_MEL))
+    mels_above_break = np.maximum(mels, _SLANEY_BREAK_MEL) - _SLANEY_BREAK_MEL
+    logarithmic = _SLANEY_BREAK_HZ * np.exp(_SLANEY_LOG_STEP * mels_above_break)
     return np.where(mels >= _SLANEY_BREAK_MEL, logarithmic, linear)
 
 

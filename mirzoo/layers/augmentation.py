@@ -62,7 +62,8 @@ class SpecAugment(AudioLayer):
         batch, frames, bins = ops.shape(x)[0], ops.shape(x)[1], ops.shape(x)[2]
         time_mask = ops.zeros((batch, frames), dtype="bool")
         for _ in range(self.n_time_masks):
-            time_mask = ops.logical_or(time_mask, _random_band(batch, frames, self.time_mask_param, self.seed_generator))
+            band = _random_band(batch, frames, self.time_mask_param, self.seed_generator)
+            time_mask = ops.logical_or(time_mask, band)
         freq_mask = ops.zeros((batch, bins), dtype="bool")
         for _ in range(self.n_freq_masks):
             freq_mask = ops.logical_or(freq_mask, _random_band(batch, bins, self.freq_mask_param, self.seed_generator))

@@ -20,7 +20,9 @@ def reference_log_filterbank(sample_rate, n_fft, bins_per_octave, f_min, f_max, 
         above = centres[k + 1] if k + 1 < len(centres) else centre * 2 ** (1 / bins_per_octave)
         low, high = min(below, centre - bin_hz), max(above, centre + bin_hz)
         row = np.array([
-            (f - low) / (centre - low) if low < f <= centre else (high - f) / (high - centre) if centre < f < high else 0.0
+            (f - low) / (centre - low) if low < f <= centre
+            else (high - f) / (high - centre) if centre < f < high
+            else 0.0
             for f in fft_hz
         ])
         rows.append(row / row.sum() if norm == "sum" else row)

@@ -20,8 +20,8 @@ class TestLinearChainCRF(TestCase):
         layer = LinearChainCRF(3)
         layer.build((None, None, 4))
         rng = np.random.default_rng(1)
-        values = {"weights": rng.normal(size=(4, 3)), "bias": rng.normal(size=3), "transitions": rng.normal(size=(3, 3)),
-                  "initial": rng.normal(size=3), "final": rng.normal(size=3)}
+        values = {"weights": rng.normal(size=(4, 3)), "bias": rng.normal(size=3),
+                  "transitions": rng.normal(size=(3, 3)), "initial": rng.normal(size=3), "final": rng.normal(size=3)}
         layer.set_weights([values[name].astype("float32") for name in CRF_PARAMETERS])
         parameters = layer.parameters()
         assert list(parameters) == list(CRF_PARAMETERS)
