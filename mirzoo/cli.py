@@ -436,7 +436,6 @@ def _format_result(path, result, args, first):
         table = [("label", "probability")] + [(label, f"{score:.3f}") for label, score in result.top(args.top)]
         return [f"{path} ({result.duration:.1f} s): {found} ({result.probability:.3f})"] + _table(table, indent="  ")
     if frames:
-        threshold = result.threshold
         rows = _frame_rows(result)
         if args.format == "csv":
             return (["file,start,end,labels"] if first else []) + [
@@ -444,9 +443,9 @@ def _format_result(path, result, args, first):
         if len(result.labels) == 1:
             active = sum(end - start for start, end, _ in rows)
             title = (f"{path} ({result.duration:.1f} s): {result.labels[0]} in {len(rows)} segment(s), "
-                     f"{active:.1f} s in all (activation >= {threshold:g})")
+                     f"{active:.1f} s in all (activation >= {result.threshold:g})")
         else:
-            title = f"{path} ({result.duration:.1f} s): labels with activation >= {threshold:g}, by segment"
+            title = f"{path} ({result.duration:.1f} s): labels with activation >= {result.threshold:g}, by segment"
         table = [("start", "end", "labels")] + [
             (f"{start:.2f}", f"{end:.2f}", " ".join(labels) or "-") for start, end, labels in rows]
         return [title] + (_table(table, indent="  ") if rows else [])
