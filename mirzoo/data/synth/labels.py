@@ -8,6 +8,10 @@ from mirzoo.models.labels import INSTRUMENT_FAMILIES
 
 LABEL_FRAME_RATE = 100.0
 MIN_TAG_SECONDS = 1.0
+# An isolated voice sounds in a label frame when its level over the 25 ms around it is at most 40 dB under its
+# level over the clip; Festival's silences lie 50-85 dB under it.
+SOUNDING_WINDOW_SECONDS = 0.025
+SOUNDING_FLOOR_DB = 40.0
 
 
 def _sounding(notes, times):
@@ -61,10 +65,22 @@ def chroma_frames(song, sung_f0=None):
     return chroma
 
 
-def sung_voice_frames(f0, seconds):
-    """`(frames, 1)` float32 at 100 fps for a clip of `seconds`: the sung pitch track `f0` (every 5 ms, 0 where
-    unvoiced) is voiced."""
-    return (_sung_f0_at(f0, frame_times(seconds)) > 0)[:, None].astype(np.float32)
+def sounding_frames(voice, sample_rate, seconds, floor_db=SOUNDING_FLOOR_DB):
+    """Where an isolated voice sounds: `(frames, 1)` float32 at 100 fps for a clip of `seconds`.
+
+    A frame is voice when the voice's RMS over the `SOUNDING_WINDOW_SECONDS` centred on it is at most `floor_db`
+    under its RMS over the whole of `voice` (float `(samples,)` at `sample_rate` Hz). Taken from the audio, not from
+    a pitch track: WORLD's DIO calls some of Festival's silences voiced (50-85 dB under the melody's level, up to a
+    quarter of its voiced frames) and misses some sung frames, which WORLD then renders unvoiced but audible.
+    """
+    power = np.square(np.asarray(voice, np.float64))
+    cumulative = np.concatenate([[0.0], np.cumsum(power)])
+    half = int(round(SOUNDING_WINDOW_SECONDS * sample_rate / 2))
+    centres = np.round(frame_times(seconds) * sample_rate).astype(int)
+    first, last = np.clip(centres - half, 0, len(power)), np.clip(centres + half, 0, len(power))
+    window_power = (cumulative[last] - cumulative[first]) / np.maximum(last - first, 1)
+    floor = power.mean() * 10 ** (-floor_db / 10) if len(power) else 0.0
+    return ((window_power > 0) & (window_power >= floor))[:, None].astype(np.float32)
 
 
 def voice_frames(song, sung_f0=None):

@@ -5,7 +5,8 @@ excerpt alone. A voice detector trained on pairs must hear the voice, not the so
 Layout of the output folder:
 
     audio/<pair>_sung.flac, audio/<pair>_twin.flac   22.05 kHz mono, 16-bit
-    labels/<pair>_sung.voice.npy, _twin.voice.npy      (frames, 1) at 100 fps (the twin's all zero)
+    labels/<pair>_sung.voice.npy, _twin.voice.npy      (frames, 1) at 100 fps: where the voice sounds (the twin's
+                                                       all zero; `labels.sounding_frames`)
     pairs/<pair>.json                                  how the pair was made (track, excerpt, voice, level, gain)
     voice_<split>.csv                                  the frame manifest (both clips of every pair)
     recipe.json                                        the arguments and counts
@@ -32,7 +33,7 @@ from mirzoo.data.synth.sing import sing
 from mirzoo.data.synth.songs import generate_song
 
 SAMPLE_RATE = 22050
-# The voice's level over the accompaniment's, in dB of RMS over the voiced frames.
+# The voice's level over the accompaniment's, in dB of RMS over the frames where the voice sounds (its labels).
 LEVELS_DB = (-12.0, 6.0)
 # Festival + WORLD variety: every voice, formant stretch 0.85-1.3, melody transposed by -12..+2 semitones.
 FORMANT_RANGE = (0.85, 1.3)
@@ -127,8 +128,8 @@ def draw_excerpt(tracks, seconds, rng):
     raise ValueError(f"No usable excerpt of {seconds} s in {MAX_DRAWS} draws (vocals or silence everywhere).")
 
 
-def voiced_samples(voice_frames, samples):
-    """Boolean `(samples,)`: the sample lies in a voiced label frame (frames at LABEL_FRAME_RATE)."""
+def voice_samples(voice_frames, samples):
+    """Boolean `(samples,)`: the sample lies in a voice label frame (frames at LABEL_FRAME_RATE)."""
     index = (np.arange(samples) * labelling.LABEL_FRAME_RATE / SAMPLE_RATE).astype(int)
     return voice_frames[np.minimum(index, len(voice_frames) - 1)] > 0
 
@@ -163,14 +164,14 @@ def pair_seed(split, seed, index):
 
 def _sung_melody(song_seed, seconds, rng, voices):
     """A generated song's melody sung by a random voice: `(audio, voice frames, how)`, or None when Festival
-    leaves it (nearly) unvoiced."""
+    leaves it (nearly) silent."""
     song = generate_song(song_seed, seconds, sung=True)
     melody = next(part for part in song.parts if part.sung)
     transpose = int(rng.integers(TRANSPOSE_SEMITONES[0], TRANSPOSE_SEMITONES[1] + 1))
     notes = [dataclasses.replace(note, pitch=note.pitch + transpose) for note in melody.notes]
     voice = str(rng.choice(voices))
-    audio, f0 = sing(notes, song.tempo, song_seed, SAMPLE_RATE, seconds, voice=voice, formant_range=FORMANT_RANGE)
-    frames = labelling.sung_voice_frames(f0, seconds)
+    audio, _ = sing(notes, song.tempo, song_seed, SAMPLE_RATE, seconds, voice=voice, formant_range=FORMANT_RANGE)
+    frames = labelling.sounding_frames(audio, SAMPLE_RATE, seconds)
     if frames.sum() < labelling.LABEL_FRAME_RATE:  # under a second of voice
         return None
     return audio, frames, {"song_seed": song_seed, "voice": voice, "transpose": transpose}
@@ -195,17 +196,17 @@ def render_pair(index, directory, tracks, split, seconds, seed, voices, levels_d
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
     rng = np.random.default_rng(pair_seed(split, seed, index))
-    for _ in range(10):  # another melody when Festival leaves one almost unvoiced
+    for _ in range(10):  # another melody when Festival leaves one almost silent
         sung = _sung_melody(int(rng.integers(2**31)), seconds, rng, voices)
         if sung is not None:
             break
     else:
-        raise RuntimeError(f"{name}: Festival left 10 melodies in a row unvoiced.")
+        raise RuntimeError(f"{name}: Festival left 10 melodies in a row (nearly) silent.")
     voice, frames, how = sung
     track, start, accompaniment = draw_excerpt(tracks, seconds, rng)
     level_db = float(rng.uniform(*levels_db))
-    voiced = voiced_samples(frames[:, 0], len(accompaniment))
-    mix, twin, gain, scale = mix_over(accompaniment, voice, voiced, level_db, float(rng.uniform(0.3, 0.95)))
+    sounding = voice_samples(frames[:, 0], len(accompaniment))
+    mix, twin, gain, scale = mix_over(accompaniment, voice, sounding, level_db, float(rng.uniform(0.3, 0.95)))
     record = {"pair": name, "split": split, "track": track.file, "start": start, "seconds": seconds,
               "level_db": level_db, "gain": gain, "scale": scale, "voice_fraction": float(frames.mean()), **how}
     _write_pair(directory, name, mix, twin, frames, record)
@@ -262,6 +263,7 @@ def build_over_real(directory, corpus, split, n_pairs, seconds=10.0, seed=0, voi
               "voices": list(voices), "levels_db": list(levels_db), "formant_range": list(FORMANT_RANGE),
               "transpose_semitones": list(TRANSPOSE_SEMITONES), "vocal_tags": list(VOCAL_TAGS),
               "vocal_threshold": VOCAL_THRESHOLD, "min_accompaniment_db": MIN_ACCOMPANIMENT_DB,
+              "voice_label_floor_db": labelling.SOUNDING_FLOOR_DB,
               "tracks_used": len({record["track"] for record in records}),
               "voice_fraction": float(np.mean([record["voice_fraction"] for record in records]))}
     with open(os.path.join(directory, "recipe.json"), "w", encoding="utf-8") as handle:

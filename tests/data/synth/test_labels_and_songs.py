@@ -47,6 +47,24 @@ def test_sung_parts_are_labelled_from_the_sung_pitch():
     assert labels.tags(song(melody, seconds=2.0), f0) == ()  # 0.5 s of singing < 1 s
 
 
+def test_a_voice_sounds_where_its_level_is_within_the_floor_of_its_clip_level():
+    """Closed form: 1 s of a 0.1 sine (power 0.005), 1 s of a sine `depth` dB under it, 1 s of silence. The
+    clip's power is (0.005 + 0.005 * 10^(-depth/10)) / 3, so the quiet second sounds when it is at most
+    40 dB under that."""
+    rate = 8000
+    times = np.arange(3 * rate) / rate
+    for depth, quiet_sounds in ((30.0, True), (40.0, True), (50.0, False), (80.0, False)):
+        amplitude = np.where(times < 1, 0.1, np.where(times < 2, 0.1 * 10 ** (-depth / 20), 0.0))
+        voice = amplitude * np.sin(2 * np.pi * 200 * times)
+        frames = labels.sounding_frames(voice, rate, 3.0)[:, 0]
+        assert frames.shape == (300,) and frames.dtype == np.float32
+        # Frames whose 25 ms window lies inside one second (every window spans 5 whole periods of 200 Hz).
+        loud, quiet, silent = frames[2:99], frames[102:199], frames[202:]
+        assert loud.all() and not silent.any()
+        assert quiet.all() if quiet_sounds else not quiet.any()
+    assert not labels.sounding_frames(np.zeros(rate), rate, 1.0).any()
+
+
 def test_songs_are_deterministic_and_twins_lose_the_voice():
     first, again = generate_song(11, sung=True), generate_song(11, sung=True)
     assert first == again

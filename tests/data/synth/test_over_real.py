@@ -14,7 +14,7 @@ import soundfile
 import mirzoo
 from mirzoo.data import read_manifest
 from mirzoo.data.synth import over_real, requirements
-from mirzoo.data.synth.labels import LABEL_FRAME_RATE, sung_voice_frames
+from mirzoo.data.synth.labels import LABEL_FRAME_RATE, SOUNDING_WINDOW_SECONDS, sounding_frames
 from mirzoo.data.synth.sing import WORLD_FRAME_SECONDS
 from mirzoo.data.synth.songs import Note
 from mirzoo.distillation import teacher_dir
@@ -113,12 +113,15 @@ def test_mix_sets_the_drawn_level_and_the_twin_is_the_accompaniment_alone():
 def test_pairs_are_accompaniment_plus_voice_with_aligned_labels(corpus, tmp_path, stand_in_singer):
     folder = str(tmp_path / "train")
     recipe = over_real.build_over_real(folder, corpus, "train", 6, seconds=SECONDS, seed=3, progress=False)
-    voice, f0 = stand_in_voice(SECONDS)
-    expected_labels = np.zeros((int(SECONDS * LABEL_FRAME_RATE), 1), np.float32)
-    expected_labels[int(VOICED[0] * LABEL_FRAME_RATE) : int(VOICED[1] * LABEL_FRAME_RATE)] = 1
-    np.testing.assert_array_equal(sung_voice_frames(f0, SECONDS), expected_labels)
+    voice, _ = stand_in_voice(SECONDS)
+    # A frame is voice when its 25 ms window overlaps the voiced span (by 2.5 ms at either end: frames 99-251).
+    times = np.arange(int(SECONDS * LABEL_FRAME_RATE)) / LABEL_FRAME_RATE
+    half = SOUNDING_WINDOW_SECONDS / 2
+    expected_labels = ((times > VOICED[0] - half) & (times < VOICED[1] + half))[:, None].astype(np.float32)
+    assert np.flatnonzero(expected_labels[:, 0])[[0, -1]].tolist() == [99, 251]
+    np.testing.assert_array_equal(sounding_frames(voice, RATE, SECONDS), expected_labels)
     assert set(stand_in_singer) <= set(requirements.FESTIVAL_VOICES)
-    assert recipe["n_pairs"] == 6 and recipe["voice_fraction"] == pytest.approx(0.5)
+    assert recipe["n_pairs"] == 6 and recipe["voice_fraction"] == pytest.approx(153 / 300)
     for record in records(folder):
         clips = read_pair(folder, record)
         track, _ = soundfile.read(record["track"], dtype="float64")
@@ -130,9 +133,11 @@ def test_pairs_are_accompaniment_plus_voice_with_aligned_labels(corpus, tmp_path
         np.testing.assert_array_equal(clips["sung"][1], expected_labels)
         np.testing.assert_array_equal(clips["twin"][1], np.zeros_like(expected_labels))
         assert -12 <= record["level_db"] <= 6
-        # The level holds over the voiced samples: the stand-in voice's RMS is 0.2 / sqrt(2) over whole periods
-        # (1.5 s of 330 Hz), the accompaniment sine's 0.5 / sqrt(2) whatever its phase (whole periods too).
-        assert 20 * np.log10(record["gain"] * 0.2 / 0.5) == pytest.approx(record["level_db"], abs=1e-3)
+        # The level holds over the samples of voice frames (0.99-2.52 s): there the stand-in voice's RMS is
+        # 0.2 / sqrt(2) * sqrt(1.5 / 1.53) (1.5 s of whole periods of 330 Hz, and silence), the accompaniment
+        # sine's 0.5 / sqrt(2) to within 0.002 dB whatever its phase (over 336 periods or more).
+        level = 20 * np.log10(record["gain"] * 0.2 / 0.5 * np.sqrt(1.5 / 1.53))
+        assert level == pytest.approx(record["level_db"], abs=2e-3)
     entries = read_manifest(os.path.join(folder, "voice_train.csv"))
     assert len(entries) == 12 and all(entry.frame_rate == LABEL_FRAME_RATE for entry in entries)
     assert [os.path.basename(entry.audio) for entry in entries[:2]] == ["pair00000_sung.flac", "pair00000_twin.flac"]
