@@ -37,18 +37,18 @@ SYNTH = PresetConfig(
 # Threshold and metrics chosen and measured as conv2d_singing_voice.over_real's.
 OVER_REAL = over_real(
     SYNTH,
-    "cad7450b6a2ef811fc83b3d677398b3d6b1698a5b9288e77e437efb866f0ca49",
-    threshold=0.3,
+    "54d4d64f568b9e8105ce824feaecc3e8e149d3a249c84a5c1a5fe4a4d9895c35",
+    threshold=0.35,
     metrics={
-        "heldout_soundfont_f_measure": 0.632,
-        "heldout_soundfont_roc_auc": 0.886,
-        "test_f_measure": 0.629,
-        "test_roc_auc": 0.868,
-        "test_twins_voice_fraction": 0.181,
-        "validation_mixes_f_measure": 0.642,
-        "validation_mixes_roc_auc": 0.875,
-        "validation_mixes_twins_voice_fraction": 0.097,
-        "wesnoth_instrumental_voice_fraction": 0.097,
+        "heldout_soundfont_f_measure": 0.629,
+        "heldout_soundfont_roc_auc": 0.881,
+        "test_f_measure": 0.606,
+        "test_roc_auc": 0.85,
+        "test_twins_voice_fraction": 0.223,
+        "validation_mixes_f_measure": 0.725,
+        "validation_mixes_roc_auc": 0.9,
+        "validation_mixes_twins_voice_fraction": 0.087,
+        "wesnoth_instrumental_voice_fraction": 0.119,
     },
 )
 
