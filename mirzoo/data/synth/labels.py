@@ -70,8 +70,9 @@ def sounding_frames(voice, sample_rate, seconds, floor_db=SOUNDING_FLOOR_DB):
 
     A frame is voice when the voice's RMS over the `SOUNDING_WINDOW_SECONDS` centred on it is at most `floor_db`
     under its RMS over the whole of `voice` (float `(samples,)` at `sample_rate` Hz). Taken from the audio, not from
-    a pitch track: WORLD's DIO calls some of Festival's silences voiced (50-85 dB under the melody's level, up to a
-    quarter of its voiced frames) and misses some sung frames, which WORLD then renders unvoiced but audible.
+    a pitch track: WORLD's DIO calls some of Festival's silences voiced (50-85 dB under the melody's level; 11 % of
+    the voiced frames of 100 `mirzoo corpus over-real` pairs) and misses some sung frames, which WORLD then renders
+    unvoiced but audible.
     """
     power = np.square(np.asarray(voice, np.float64))
     cumulative = np.concatenate([[0.0], np.cumsum(power)])
