@@ -200,9 +200,10 @@ class Checkpoints(keras.callbacks.Callback):
             if ".tmp-" in name or (name.startswith("last-") and name != current):
                 os.remove(os.path.join(self.directory, name))
 
-    def _start(self, previous):
-        """The run's `start`: the saved one, else this call's."""
-        saved = None if previous is None else previous.get("start")
+    def run_start(self, state):
+        """What the run started from, given its `state` (`read_state`'s, None before its first epoch): the
+        `"start"` saved there, else this call's."""
+        saved = None if state is None else state.get("start")
         return self.start if saved is None else saved
 
     def _improved(self, value):
@@ -225,7 +226,7 @@ class Checkpoints(keras.callbacks.Callback):
             _atomic_save_weights(self.model, os.path.join(self.directory, BEST_FILE))
         atomic_write_json(
             {"epoch": epoch + 1, "last": last, "best": self.best, "monitor": self.monitor, "mode": self.mode,
-             "measured_on": self.measured_on, "start": self._start(previous),
+             "measured_on": self.measured_on, "start": self.run_start(previous),
              "history": _extended_history({} if previous is None else previous["history"], epoch, logs)},
             os.path.join(self.directory, STATE_FILE),
         )

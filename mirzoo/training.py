@@ -254,7 +254,7 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
     if validation_data is not None:
         evaluation = trainee.evaluate(validation_data, steps=validation_steps, verbose=0, return_dict=True)
         metrics.update({f"validation_{name}": float(value) for name, value in evaluation.items()})
-    net.preset = _trained_preset(net.preset, state.get("start") or start, output_dir, {
+    net.preset = _trained_preset(net.preset, saver.run_start(state), output_dir, {
         "train_manifest": _file_record(train_manifest),
         "validation_manifest": None if validation_manifest is None else _file_record(validation_manifest),
         "epochs": state["epoch"], "seed": seed, "batch_size": batch_size,
