@@ -65,7 +65,7 @@ def _mix(instruments, voice, rng):
     return mix
 
 
-def _write_clip(directory, clip, song, audio, sung_f0, rng, equalise):
+def _write_clip(directory, clip, song, audio, rng, equalise, voice=None, sung_f0=None):
     if equalise:
         audio = _random_eq(audio, rng)
     audio = audio / max(1e-6, np.abs(audio).max()) * rng.uniform(0.3, 0.95)
@@ -74,7 +74,7 @@ def _write_clip(directory, clip, song, audio, sung_f0, rng, equalise):
     chroma_path = os.path.join(directory, "labels", f"{clip}.chroma.npy")
     voice_path = os.path.join(directory, "labels", f"{clip}.voice.npy")
     np.save(chroma_path, labelling.chroma_frames(song, sung_f0))
-    np.save(voice_path, labelling.voice_frames(song, sung_f0))
+    np.save(voice_path, labelling.voice_frames(song, voice, SAMPLE_RATE))
     return {"audio": path, "tags": labelling.tags(song, sung_f0), "chroma": chroma_path, "voice": voice_path}
 
 
@@ -89,10 +89,10 @@ def _render_clips(directory, name, song, split, rng, voice=None, f0=None, twin=N
         stem = name + (f"_{variant}" if variant else "")
         instruments = render(song, font, SAMPLE_RATE)
         clips.append((variant, _write_clip(directory, stem + ("_sung" if voice is not None else ""), song,
-                                           _mix(instruments, voice, rng), f0, rng, equalise)))
+                                           _mix(instruments, voice, rng), rng, equalise, voice, f0)))
         if twin is not None:  # the same accompaniment and soundfonts, the melody on an instrument
             clips.append((variant, _write_clip(directory, stem + "_twin", twin, render(twin, font, SAMPLE_RATE),
-                                               None, rng, equalise)))
+                                               rng, equalise)))
     return clips
 
 

@@ -1,4 +1,5 @@
-"""Labels from the notes (and, for sung parts, from the sung pitch): tags, chroma and voice frames."""
+"""Labels from the notes (for sung parts, tags and chroma from the sung pitch and voice frames from where the rendered
+voice sounds): tags, chroma and voice frames."""
 
 import numpy as np
 
@@ -84,13 +85,21 @@ def sounding_frames(voice, sample_rate, seconds, floor_db=SOUNDING_FLOOR_DB):
     return ((window_power > 0) & (window_power >= floor))[:, None].astype(np.float32)
 
 
-def voice_frames(song, sung_f0=None):
-    """`(frames, 1)` at 100 fps: a sung part is voiced, or a voice program (52-54) sounds."""
+def voice_frames(song, sung_voice=None, sample_rate=None):
+    """`(frames, 1)` at 100 fps: where a sung part sounds, or a voice program (52-54) sounds.
+
+    Args:
+        song: the clip's `Song`.
+        sung_voice: the sung part as rendered, float `(samples,)` at `sample_rate` Hz: where it sounds is
+            :func:`sounding_frames`'s. Without it a sung part is labelled from its notes.
+        sample_rate: `sung_voice`'s, in Hz.
+    """
     times = frame_times(song.seconds)
     voice = np.zeros(len(times), bool)
     for part in song.parts:
         if part.sung:
-            voice |= _sung_f0_at(sung_f0, times) > 0 if sung_f0 is not None else _sounding(part.notes, times)
+            voice |= (sounding_frames(sung_voice, sample_rate, song.seconds)[:, 0] > 0 if sung_voice is not None
+                      else _sounding(part.notes, times))
         elif not part.is_drum and part.program in VOICE_PROGRAMS:
             voice |= _sounding(part.notes, times)
     return voice[:, None].astype(np.float32)

@@ -36,12 +36,18 @@ def test_chroma_frames_are_the_sounding_pitch_classes():
     np.testing.assert_array_equal(np.flatnonzero(chroma[150]), [7])  # 1.5 s: G only; drums never count
 
 
-def test_sung_parts_are_labelled_from_the_sung_pitch():
+def test_sung_parts_are_labelled_where_the_voice_sounds_and_with_its_sung_pitch():
     melody = Part("m", 53, [Note(60, 0.0, 2.0, 90)], sung=True)
     f0 = np.zeros(400)  # 5 ms frames over 2 s
     f0[100:200] = 440.0  # voiced 0.5-1.0 s, at A
-    voice = labels.voice_frames(song(melody, seconds=2.0), f0)
-    np.testing.assert_array_equal(np.flatnonzero(voice[:, 0]), np.arange(50, 100))
+    rate = 8000
+    times = np.arange(2 * rate) / rate
+    sung = np.where((times >= 0.5) & (times < 1.0), 0.1 * np.sin(2 * np.pi * 440 * times), 0.0)
+    voice = labels.voice_frames(song(melody, seconds=2.0), sung, rate)
+    # Frame k's 25 ms window, samples 80k - 100 ... 80k + 100, overlaps the voice (samples 4000-7999) for k = 49-101.
+    np.testing.assert_array_equal(np.flatnonzero(voice[:, 0]), np.arange(49, 102))
+    # Without the rendered voice, its notes decide: 0-2 s.
+    assert labels.voice_frames(song(melody, seconds=2.0))[:, 0].all()
     chroma = labels.chroma_frames(song(melody, seconds=2.0), f0)
     assert chroma[75, 9] == 1 and chroma.sum() == 50
     assert labels.tags(song(melody, seconds=2.0), f0) == ()  # 0.5 s of singing < 1 s
