@@ -62,18 +62,18 @@ SYNTH = PresetConfig(
 # wesnoth-1.16-music tracks nobody sings in (first 60 s).
 OVER_REAL = over_real(
     SYNTH,
-    "8515a8532d9b74db6a9df1f062199fe1d723f7917ace835fe2914d6e0baf80c1",
-    threshold=0.4,
+    "a258c28348287eb60ff31893a0cedfe00b142ae66d9ee3e20f04c8754e80d986",
+    threshold=0.5,
     metrics={
-        "heldout_soundfont_f_measure": 0.822,
-        "heldout_soundfont_roc_auc": 0.943,
-        "test_f_measure": 0.81,
-        "test_roc_auc": 0.936,
-        "test_twins_voice_fraction": 0.018,
-        "validation_mixes_f_measure": 0.808,
-        "validation_mixes_roc_auc": 0.946,
-        "validation_mixes_twins_voice_fraction": 0.059,
-        "wesnoth_instrumental_voice_fraction": 0.074,
+        "heldout_soundfont_f_measure": 0.847,
+        "heldout_soundfont_roc_auc": 0.955,
+        "test_f_measure": 0.823,
+        "test_roc_auc": 0.947,
+        "test_twins_voice_fraction": 0.025,
+        "validation_mixes_f_measure": 0.817,
+        "validation_mixes_roc_auc": 0.953,
+        "validation_mixes_twins_voice_fraction": 0.065,
+        "wesnoth_instrumental_voice_fraction": 0.084,
     },
 )
 
