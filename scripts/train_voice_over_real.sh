@@ -44,29 +44,28 @@ more 14 0.00003
 # with 7c822ec~1 to repeat it exactly). Since 7c822ec a label marks where the voice sounds, and the builds at the top
 # of this script make such sets: both detectors train on from the weights above on them. Each run keeps its epoch
 # with the lowest validation loss.
-relabelled() {  # arch, starting preset, epochs (in all), crop seconds, learning rate, other options
-    mirzoo train "$2" --weights default --train "$OUT/train/voice_train.csv" \
-        --validation "$OUT/val/voice_validation.csv" --out "$OUT/runs_relabelled/$1" --epochs "$3" --batch-size 16 \
-        --crop-seconds "$4" --learning-rate "$5" --mix 0 --cache --no-progress "${@:6}"
+train_from() {  # run folder, arch, starting preset, epochs (in all), crop seconds, learning rate, other options
+    mirzoo train "$3" --weights default --train "$OUT/train/voice_train.csv" \
+        --validation "$OUT/val/voice_validation.csv" --out "$OUT/$1/$2" --epochs "$4" --batch-size 16 \
+        --crop-seconds "$5" --learning-rate "$6" --mix 0 --cache --no-progress "${@:7}"
 }
-relabelled conv2d_singing_voice "$OUT/runs_more/conv2d_singing_voice/preset" 3 6 0.0001 --mixed-precision bfloat16
-relabelled conv2d_singing_voice "$OUT/runs_more/conv2d_singing_voice/preset" 5 6 0.00003 --mixed-precision bfloat16
-relabelled conv2d_singing_voice "$OUT/runs_more/conv2d_singing_voice/preset" 7 6 0.0001 --mixed-precision bfloat16
-relabelled bilstm_singing_voice "$OUT/runs/bilstm_singing_voice/preset" 2 10 0.001
-relabelled bilstm_singing_voice "$OUT/runs/bilstm_singing_voice/preset" 4 10 0.0003
-relabelled bilstm_singing_voice "$OUT/runs/bilstm_singing_voice/preset" 12 10 0.0003
-relabelled bilstm_singing_voice "$OUT/runs/bilstm_singing_voice/preset" 20 10 0.0003
+train_from runs_relabelled conv2d_singing_voice "$OUT/runs_more/conv2d_singing_voice/preset" 3 6 0.0001 \
+    --mixed-precision bfloat16
+train_from runs_relabelled conv2d_singing_voice "$OUT/runs_more/conv2d_singing_voice/preset" 5 6 0.00003 \
+    --mixed-precision bfloat16
+train_from runs_relabelled conv2d_singing_voice "$OUT/runs_more/conv2d_singing_voice/preset" 7 6 0.0001 \
+    --mixed-precision bfloat16
+train_from runs_relabelled bilstm_singing_voice "$OUT/runs/bilstm_singing_voice/preset" 2 10 0.001
+train_from runs_relabelled bilstm_singing_voice "$OUT/runs/bilstm_singing_voice/preset" 4 10 0.0003
+train_from runs_relabelled bilstm_singing_voice "$OUT/runs/bilstm_singing_voice/preset" 12 10 0.0003
+train_from runs_relabelled bilstm_singing_voice "$OUT/runs/bilstm_singing_voice/preset" 20 10 0.0003
 # Twice the training pairs: the build extends the set (pairs 0-1599 are those above) and the 2-D CNN trains on from
 # its relabelled run's best epoch, 3 epochs at lr 1e-4 and 3 at 3e-5, keeping the lowest validation loss (epoch 3).
 build train 3200 0 train
-more_pairs() {  # epochs (in all), learning rate
-    mirzoo train "$OUT/runs_relabelled/conv2d_singing_voice/preset" --weights default \
-        --train "$OUT/train/voice_train.csv" --validation "$OUT/val/voice_validation.csv" \
-        --out "$OUT/runs_3200/conv2d_singing_voice" --epochs "$1" --batch-size 16 --crop-seconds 6 \
-        --learning-rate "$2" --mix 0 --mixed-precision bfloat16 --cache --no-progress
-}
-more_pairs 3 0.0001
-more_pairs 6 0.00003
+train_from runs_3200 conv2d_singing_voice "$OUT/runs_relabelled/conv2d_singing_voice/preset" 3 6 0.0001 \
+    --mixed-precision bfloat16
+train_from runs_3200 conv2d_singing_voice "$OUT/runs_relabelled/conv2d_singing_voice/preset" 6 6 0.00003 \
+    --mixed-precision bfloat16
 # F at the threshold that maximises it on the checkpoint-selection set ("val"): that threshold is the one the
 # over_real presets' "segments" decoders name. Then publish (the 2-D CNN from runs_3200) and measure the published
 # presets.
