@@ -19,6 +19,7 @@ class MagnitudeToDecibel(AudioLayer):
     """Convert a power (or magnitude) spectrogram to decibels, clip by example.
 
     `dB = 20 / power * log10(max(x, amin)) - 20 / power * log10(max(ref, amin))`,
+    (exactly 0 where `max(x, amin) == max(ref, amin)`, silence included),
     then, when `top_db` is set, values below each example's own maximum minus
     `top_db` are raised to it. The maximum is taken over every axis but the
     batch axis of that one example, so a clip's output never depends on the
@@ -80,11 +81,16 @@ class MagnitudeToDecibel(AudioLayer):
         example_axes = tuple(range(1, len(x.shape)))
         # `initial` makes the maxima of an empty batch empty too; TensorFlow's `max` refuses an empty tensor.
         example_max = functools.partial(ops.max, axis=example_axes, keepdims=True, initial=-math.inf)
-        db = scale * ops.log10(ops.maximum(x, self.amin))
-        if self.ref == "max":
-            db = db - scale * ops.log10(ops.maximum(example_max(x), self.amin))
-        elif self.ref != 1.0:
-            db = db - scale * ops.log10(ops.maximum(ops.convert_to_tensor(self.ref, x.dtype), self.amin))
+        floored = ops.maximum(x, self.amin)
+        db = scale * ops.log10(floored)
+        if self.ref != 1.0:
+            ref = example_max(x) if self.ref == "max" else ops.convert_to_tensor(self.ref, x.dtype)
+            floored_ref = ops.maximum(ref, self.amin)
+            db = db - scale * ops.log10(floored_ref)
+            # float32 log10 rounds differently on its vectorised and scalar paths (which one an element takes
+            # depends on the tensor's size), so x == ref could give +-1e-5 dB instead of 0: silence would depend
+            # on the batch. An element at the reference level is 0 dB exactly.
+            db = ops.where(floored == floored_ref, ops.zeros_like(db), db)
         if self.top_db is not None:
             db = ops.maximum(db, example_max(db) - self.top_db)
         return db

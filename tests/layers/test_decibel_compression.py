@@ -42,6 +42,15 @@ class TestMagnitudeToDecibel(TestCase):
         together = np.asarray(layer(x))[1:2]
         np.testing.assert_array_equal(alone, together)
 
+    @pytest.mark.parametrize("ref", ["max", 1e-7])
+    @pytest.mark.parametrize("batch_size", [1, 2, 3, 8])
+    def test_silence_is_exactly_zero_db_at_any_batch_size(self, ref, batch_size):
+        # Closed form: max(0, amin) == max(ref, amin) gives log10(1) = 0. float32 log10 of amin on the vectorised
+        # and on the scalar path differ in the last bit; which one an element takes depends on the tensor's size.
+        layer = MagnitudeToDecibel(ref=ref, amin=1.466e-4, top_db=None)
+        silence = np.zeros((batch_size, 32, 2), "float32")
+        np.testing.assert_array_equal(np.asarray(layer(silence)), np.zeros_like(silence))
+
     @pytest.mark.parametrize(
         "kwargs, message", [({"ref": 0.0}, "ref"), ({"ref": "min"}, "ref"), ({"amin": 0}, "amin"),
                             ({"top_db": -1}, "top_db"), ({"power": 0}, "power")]
