@@ -143,7 +143,8 @@ def _model_in_scope(model, preset, weights, labels):
 
 def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10, batch_size=None,
           learning_rate=1e-3, strategy="auto", seed=0, weights=None, mixed_precision=False,
-          early_stopping_patience=None, cache=False, crop_seconds=None, mix=0.0, keep="best", verbose="auto"):
+          early_stopping_patience=None, cache=False, crop_seconds=None, mix=0.0, speed=1.0, keep="best",
+          verbose="auto"):
     """Train an architecture on a manifest and save the result as a preset folder.
 
     Args:
@@ -180,6 +181,8 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
             faster; the saved preset keeps its own `clip_seconds`.
         mix: probability that a training example is mixed with another one of its
             batch, labelled with the union of their labels (see `mirzoo.data.from_manifest`).
+        speed: the largest factor by which a training crop is played faster or slower, pitch and tempo
+            together (speed perturbation, see `mirzoo.data.clip_dataset`); 1 turns it off.
         keep: the weights the preset saves: `"best"`, the epoch with the lowest validation loss (the last
             epoch without validation data), or `"last"`, the last epoch. Calling a finished run again
             with the other one saves its preset again from the checkpoints, without training.
@@ -227,7 +230,7 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
     train_clips = usable_clips(entries, data_preset)
     batch_size = _batch_size(batch_size, len(train_clips))
     train_data = clip_dataset(train_clips, data_preset, batch_size=batch_size, training=True, seed=seed, cache=cache,
-                              mix=mix)
+                              mix=mix, speed=speed)
     validation_data = validation_steps = None
     if validation_manifest is not None:
         validation_clips = usable_clips(validation_manifest, data_preset)
@@ -260,6 +263,7 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
         "epochs": state["epoch"], "seed": seed, "batch_size": batch_size,
         "learning_rates": _learning_rates(history, state["epoch"]),
         "crop_seconds": None if crop_seconds is None else float(crop_seconds), "mix": float(mix),
+        "speed": float(speed),
         "mixed_precision": half or False, "keep": keep,
         "early_stopping_patience": None if early_stopping_patience is None else int(early_stopping_patience),
     })

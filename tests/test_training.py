@@ -64,7 +64,7 @@ def test_single_device_learns_and_saves_a_preset_named_after_its_run(corpus, tmp
         "base_preset": "conv1d_tagger.synth", "base_weights": None,
         "train_manifest": file_record(train_manifest), "validation_manifest": file_record(validation_manifest),
         "epochs": 6, "seed": 0, "batch_size": 8, "learning_rates": [[1, 1e-3]], "crop_seconds": None, "mix": 0.0,
-        "mixed_precision": False, "keep": "best", "early_stopping_patience": None,
+        "speed": 1.0, "mixed_precision": False, "keep": "best", "early_stopping_patience": None,
     }
 
 
@@ -327,7 +327,7 @@ def test_sigkill_mid_training_resumes_and_never_leaves_a_broken_checkpoint(corpu
 def test_the_same_seed_twice_gives_identical_weights_and_another_seed_does_not(corpus, tmp_path):
     """Once in this process, once through the CLI in a fresh one: bit for bit the same (CPU)."""
     train_manifest, validation_manifest = corpus
-    arguments = dict(epochs=2, batch_size=8, seed=3, mix=0.5)
+    arguments = dict(epochs=2, batch_size=8, seed=3, mix=0.5, speed=1.2)
 
     def in_process(name, **changes):
         result = mirzoo.train("conv1d_tagger", train_manifest, tmp_path / name, validation_manifest=validation_manifest,
@@ -337,7 +337,8 @@ def test_the_same_seed_twice_gives_identical_weights_and_another_seed_does_not(c
     first = in_process("first")
     cli = subprocess.run([sys.executable, "-m", "mirzoo", "train", "conv1d_tagger", "--train", train_manifest,
                           "--validation", validation_manifest, "--out", str(tmp_path / "again"), "--epochs", "2",
-                          "--batch-size", "8", "--seed", "3", "--mix", "0.5", "--no-progress"],
+                          "--batch-size", "8", "--seed", "3", "--mix", "0.5", "--speed", "1.2",
+                          "--no-progress"],
                          capture_output=True, text=True, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
     assert cli.returncode == 0, cli.stderr[-3000:]
     again = mirzoo.load(str(tmp_path / "again" / "preset")).get_weights()

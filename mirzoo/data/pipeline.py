@@ -14,11 +14,12 @@ is model frame `k`. A tagger's soft labels (a teacher's scores, rows at their
 own rate) are averaged over the crop, each row weighted by its overlap with it
 (the rules are in `mirzoo.data.manifest`). Training batches can mix clips (`mix`):
 a clip plus another one of its batch at a random lower level, labelled with the
-union of their labels. A training dataset knows how many batches an epoch has, as
+union of their labels, and play crops faster or slower (`speed`). A training dataset knows how many batches an epoch has, as
 Keras needs.
 """
 
 import dataclasses
+import numbers
 import os
 import warnings
 import wave
@@ -36,6 +37,8 @@ from mirzoo.tensorflow_support import require_tensorflow
 CROPS = ("random", "center", "start")
 # A mixed-in clip's level relative to the clip it joins (linear amplitude): -12 to 0 dB.
 MIX_GAINS = (0.25, 1.0)
+# Beyond twice or half the speed, a crop would read more than twice its length of audio, or alias half its band.
+MAX_SPEED = 2.0
 
 
 class SkippedAudioWarning(UserWarning):
@@ -216,6 +219,14 @@ def _mix_batch(tf, probability, waveform, target, seed):
     return waveform, tf.where(chosen, union, target)
 
 
+def _resampled(tf, segment, rate, samples):
+    """`samples` values of `segment` read at `n * rate` (float64 scalar), n = 0, 1, ..., by linear interpolation."""
+    position = tf.range(samples, dtype=tf.float64) * rate
+    before = tf.cast(tf.floor(position), tf.int32)
+    fraction = tf.cast(position - tf.floor(position), segment.dtype)
+    return tf.gather(segment, before) * (1.0 - fraction) + tf.gather(segment, before + 1) * fraction
+
+
 def _pass_seeds(tf, seed):
     """A dataset of one stateless seed pair (int64 `(2,)`), a new one each time it is iterated (each pass over the
     clips), drawn from `seed` alone: TensorFlow's global seed (`tf.random.set_seed`, which Keras's
@@ -262,18 +273,21 @@ def usable_clips(manifest, preset, labels=None, strict=False):
     return UsableClips(tuple(paths), tuple(in_graph), tuple(targets), labels, tuple(rates))
 
 
-def _checked_options(crop, training, mix, batch_size):
+def _checked_options(crop, training, mix, batch_size, speed=1.0):
     """`(crop, batch_size)` with the default crop, or a ValueError naming a bad option."""
     crop = crop or ("random" if training else "center")
     if crop not in CROPS:
         raise ValueError(f"`crop` must be one of {CROPS}; received {crop!r}.")
     if not 0.0 <= mix <= 1.0:
         raise ValueError(f"`mix` is a probability in [0, 1]; received {mix!r}.")
+    if isinstance(speed, bool) or not isinstance(speed, numbers.Real) or not 1.0 <= speed <= MAX_SPEED:
+        raise ValueError(f"`speed` is the largest speed-up factor, a number in [1, {MAX_SPEED:g}] (1: off); "
+                         f"received {speed!r}.")
     return crop, check_count("batch_size", batch_size)
 
 
 def from_manifest(manifest, preset, batch_size=16, training=True, seed=0, crop=None, cache=False, strict=False,
-                  labels=None, mix=0.0):
+                  labels=None, mix=0.0, speed=1.0):
     """A `tf.data.Dataset` of `(waveform, target)` batches for `preset`: :func:`usable_clips`, then
     :func:`clip_dataset`.
 
@@ -281,7 +295,7 @@ def from_manifest(manifest, preset, batch_size=16, training=True, seed=0, crop=N
         manifest: a `.csv` / `.jsonl` manifest path, or a list of `ManifestEntry`.
         preset: the model's `PresetConfig` (`model.preset`): sample rate, clip
             length, hop and labels come from it.
-        batch_size, training, seed, crop, cache, mix: see :func:`clip_dataset`.
+        batch_size, training, seed, crop, cache, mix, speed: see :func:`clip_dataset`.
         strict: raise on the first unusable file instead of skipping it with a warning
             (files whose samples are NaN/inf raise when iteration reaches them).
         labels: label names in target order, each once; default `preset.labels`.
@@ -292,13 +306,14 @@ def from_manifest(manifest, preset, batch_size=16, training=True, seed=0, crop=N
     Raises:
         ValueError: as :func:`usable_clips` and :func:`clip_dataset`; bad options before any file is read.
     """
-    _checked_options(crop, training, mix, batch_size)  # before any file is read
+    _checked_options(crop, training, mix, batch_size, speed)  # before any file is read
     clips = usable_clips(manifest, preset, labels=labels, strict=strict)
     return clip_dataset(clips, preset, batch_size=batch_size, training=training, seed=seed, crop=crop, cache=cache,
-                        strict=strict, mix=mix)
+                        strict=strict, mix=mix, speed=speed)
 
 
-def clip_dataset(clips, preset, batch_size=16, training=True, seed=0, crop=None, cache=False, strict=False, mix=0.0):
+def clip_dataset(clips, preset, batch_size=16, training=True, seed=0, crop=None, cache=False, strict=False, mix=0.0,
+                 speed=1.0):
     """A `tf.data.Dataset` of `(waveform, target)` batches of `clips` for `preset`.
 
     Args:
@@ -319,6 +334,16 @@ def clip_dataset(clips, preset, batch_size=16, training=True, seed=0, crop=None,
             rescaled to keep the peak level) and labelled with the union of both
             targets (their elementwise maximum, for soft labels too). A timbre and
             polyphony augmentation; 0 turns it off.
+        speed: when training, each crop is played at a speed drawn log-uniformly from
+            `[1 / speed, speed]` (`speed` in [1, 2]; 1 turns it off): `clip_samples * r`
+            samples of the clip, from the crop's start, linearly interpolated to
+            `clip_samples`, so pitch and tempo change together by `r` (speed
+            perturbation; Schlüter & Grill 2015 found pitch shifts the most useful
+            augmentation for singing voice detection). No anti-aliasing filter: at
+            `r > 1` what lies above `sample_rate / (2 r)` folds back above it.
+            Frame targets follow (model frame `k` takes the source frame nearest to
+            `k * r`), and soft labels are weighted by the rows' overlap with the audio
+            played.
 
     Returns:
         `tf.data.Dataset` of `waveform` float32 `(batch, clip_samples)` and
@@ -338,7 +363,7 @@ def clip_dataset(clips, preset, batch_size=16, training=True, seed=0, crop=None,
             than `batch_size` (the dataset would be empty).
     """
     tf = require_tensorflow("mirzoo.data.from_manifest (tf.data)")
-    crop, batch_size = _checked_options(crop, training, mix, batch_size)
+    crop, batch_size = _checked_options(crop, training, mix, batch_size, speed)
     if not isinstance(clips, UsableClips):
         raise TypeError(f"`clips` must be UsableClips from usable_clips(); received a {type(clips).__name__}.")
     count = len(clips)
@@ -375,27 +400,47 @@ def clip_dataset(clips, preset, batch_size=16, training=True, seed=0, crop=None,
 
         return index, tf.cond(graph_table[index], in_graph_decode, outside_graph_decode)
 
+    perturbed = training and speed > 1.0
+
     def cut(index, waveform, seed_pair):
+        example_seed = tf.random.experimental.stateless_fold_in(seed_pair, index)
+        if perturbed:
+            draw = tf.random.stateless_uniform([], seed=tf.random.experimental.stateless_fold_in(example_seed, 1),
+                                               minval=-1.0, maxval=1.0, dtype=tf.float64)
+            rate = tf.exp(draw * np.log(speed))
+            # Output sample n reads source sample n * rate: the last one needs the sample after floor((clip-1)*rate).
+            span = tf.cast(tf.floor((clip - 1) * rate), tf.int32) + 2
+        else:
+            span = clip
         length = tf.shape(waveform)[0]
-        spare = tf.maximum(length - clip, 0)
+        spare = tf.maximum(length - span, 0)
         if crop == "random":
-            draw = tf.random.stateless_uniform([], seed=tf.random.experimental.stateless_fold_in(seed_pair, index))
+            draw = tf.random.stateless_uniform([], seed=example_seed)
             start = tf.cast(draw * tf.cast(spare + 1, tf.float32), tf.int32)
         elif crop == "center":
             start = spare // 2
         else:
             start = tf.constant(0)
         start = tf.minimum(start // hop * hop, spare) if frame_task else tf.minimum(start, spare)
-        segment = waveform[start : start + clip]
-        segment = tf.pad(segment, [[0, clip - tf.shape(segment)[0]]])
+        segment = waveform[start : start + span]
+        segment = tf.pad(segment, [[0, span - tf.shape(segment)[0]]])
+        if perturbed:
+            segment = _resampled(tf, segment, rate, clip)
         segment = tf.ensure_shape(segment, [clip])
         if not frame_task:
             rows = target_table[index]
-            weights = _soft_target_weights(tf, tf.shape(rows)[0], row_samples[index], start, clip)
+            played = tf.cast(clip, tf.float64) * rate if perturbed else clip
+            weights = _soft_target_weights(tf, tf.shape(rows)[0], row_samples[index], start, played)
             target = tf.cast(tf.linalg.matvec(tf.cast(rows, tf.float64), weights, transpose_a=True), tf.float32)
             return segment, tf.ensure_shape(target, [n_labels]), seed_pair
-        frames = target_table[index][start // hop : start // hop + clip_frames]
-        frames = tf.pad(frames, [[0, clip_frames - tf.shape(frames)[0]], [0, 0]])
+        table = target_table[index]
+        if perturbed:
+            source = start // hop + tf.cast(tf.round(tf.range(clip_frames, dtype=tf.float64) * rate), tf.int32)
+            frames = tf.gather(table, tf.minimum(source, tf.shape(table)[0] - 1))
+            frames = tf.where((source < tf.shape(table)[0])[:, None], frames, tf.zeros_like(frames))
+        else:
+            frames = table[start // hop : start // hop + clip_frames]
+            frames = tf.pad(frames, [[0, clip_frames - tf.shape(frames)[0]], [0, 0]])
         return segment, tf.ensure_shape(frames, [clip_frames, n_labels]), seed_pair
 
     decoded = tf.data.Dataset.range(count)

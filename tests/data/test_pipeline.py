@@ -369,3 +369,66 @@ def test_soft_labels_need_one_column_per_label_and_a_frame_model_needs_frame_lab
     with pytest.raises(ValueError, match=r"a.wav: clip labels, but dnn_chroma.* is a frame model: give its rows "
                                          r"frame_labels and a frame_rate instead"):
         from_manifest([ManifestEntry(audio, ("C",))], mirzoo.get_preset("dnn_chroma"), batch_size=1)
+
+
+def played_samples(waveform):
+    """From a crop of a `ramp`: the source sample it starts at and the source samples per output sample."""
+    source = waveform.astype(np.float64) * 2**20
+    return source[0], (source[-1] - source[0]) / (len(source) - 1)
+
+
+def test_speed_perturbation_plays_crops_faster_or_slower_and_frame_targets_follow(tmp_path):
+    preset = mirzoo.get_preset("dnn_chroma").replace(clip_seconds=2.0)  # 22.05 kHz, hop 2205 → 10 fps
+    audio = ramp(tmp_path, "six_seconds", 6.0, 22050)
+    labels = np.zeros((600, 12), np.float32)  # 100 fps: class c during second c, so each frame names its time
+    for second in range(6):
+        labels[second * 100 : (second + 1) * 100, second] = 1.0
+    np.save(tmp_path / "six_seconds.npy", labels)
+    entry = ManifestEntry(audio, frame_labels=str(tmp_path / "six_seconds.npy"), frame_rate=100.0)
+    dataset = from_manifest([entry] * 4, preset, batch_size=4, seed=5, speed=1.25)
+    rates = []
+    for _ in range(3):
+        for x, y in batches(dataset):
+            for waveform, target in zip(x, y):
+                start, rate = played_samples(waveform)
+                assert 1 / 1.25 <= rate <= 1.25 and start % 2205 == 0
+                # Linear interpolation of a ramp is the ramp: output sample n is source sample start + n * rate.
+                np.testing.assert_allclose(waveform * 2**20, start + rate * np.arange(44100), atol=0.02)
+                # Oracle: frame k plays source second (start + k * 2205 * rate) / 22050, to half a frame (0.05 s).
+                seconds = (start + 2205 * rate * np.arange(21)) / 22050
+                second = target.argmax(axis=1)
+                assert np.all(target.sum(axis=1) == 1)
+                assert np.all((second == np.floor(seconds - 0.05)) | (second == np.floor(seconds + 0.05)))
+                rates.append(rate)
+    assert len(set(np.round(rates, 6))) == len(rates) == 12
+    assert min(rates) < 0.95 and max(rates) > 1.05
+
+
+def test_speed_perturbation_takes_the_soft_labels_of_the_audio_it_plays(tmp_path, tagger_preset):
+    rng = np.random.default_rng(2)
+    table = rng.uniform(size=(3, 12)).astype(np.float32)
+    entry = soft_entry(ramp(tmp_path, "ten_seconds", 10.0, 16000), table, MUSICNN_ROWS_PER_SECOND)
+    for x, y in batches(from_manifest([entry] * 4, tagger_preset, batch_size=4, seed=1, speed=1.5)):
+        for waveform, target in zip(x, y):
+            start, rate = played_samples(waveform)
+            assert 1 / 1.5 <= rate <= 1.5
+            expected = overlap_weighted_rows(table, MUSICNN_ROWS_PER_SECOND, start / 16000, 3.0 * rate)
+            np.testing.assert_allclose(target, expected, rtol=1e-5)
+
+
+def test_speed_one_leaves_the_crops_as_they_were(tmp_path, tagger_preset):
+    entry = ManifestEntry(ramp(tmp_path, "ten_seconds", 10.0, 16000), ("piano",))
+    plain, at_one = (batches(from_manifest([entry] * 4, tagger_preset, batch_size=4, seed=2, **speed))
+                     for speed in ({}, {"speed": 1.0}))
+    for (x, y), (x_one, y_one) in zip(plain, at_one, strict=True):
+        np.testing.assert_array_equal(x, x_one)
+        np.testing.assert_array_equal(y, y_one)
+    start, rate = played_samples(plain[0][0][0])
+    assert rate == 1.0 and start > 0
+
+
+@pytest.mark.parametrize("speed", [0.5, 2.5, True, "1.2", float("nan")])
+def test_a_speed_outside_1_to_2_is_refused(tmp_path, tagger_preset, speed):
+    entry = ManifestEntry(write(tmp_path / "a.wav", harmonic_test_signal(16000, 4.0), 16000), ())
+    with pytest.raises(ValueError, match=r"`speed` is the largest speed-up factor, a number in \[1, 2\]"):
+        from_manifest([entry], tagger_preset, batch_size=1, speed=speed)
