@@ -14,8 +14,9 @@ is model frame `k`. A tagger's soft labels (a teacher's scores, rows at their
 own rate) are averaged over the crop, each row weighted by its overlap with it
 (the rules are in `mirzoo.data.manifest`). Training batches can mix clips (`mix`):
 a clip plus another one of its batch at a random lower level, labelled with the
-union of their labels, and play crops faster or slower (`speed`). A training dataset knows how many batches an epoch has, as
-Keras needs.
+union of their labels; training crops can be played faster or slower, their
+targets following (`speed`). A training dataset knows how many batches an epoch
+has, as Keras needs.
 """
 
 import dataclasses

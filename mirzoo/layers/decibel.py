@@ -18,7 +18,7 @@ MIN_POWER = 1e-30
 class MagnitudeToDecibel(AudioLayer):
     """Convert a power (or magnitude) spectrogram to decibels, clip by example.
 
-    `dB = 20 / power * log10(max(x, amin)) - 20 / power * log10(max(ref, amin))`,
+    `dB = 20 / power * log10(max(x, amin)) - 20 / power * log10(max(ref, amin))`
     (exactly 0 where `max(x, amin) == max(ref, amin)`, silence included),
     then, when `top_db` is set, values below each example's own maximum minus
     `top_db` are raised to it. The maximum is taken over every axis but the
