@@ -274,7 +274,7 @@ def usable_clips(manifest, preset, labels=None, strict=False):
     return UsableClips(tuple(paths), tuple(in_graph), tuple(targets), labels, tuple(rates))
 
 
-def _checked_options(crop, training, mix, batch_size, speed=1.0):
+def _checked_options(crop, training, mix, batch_size, speed):
     """`(crop, batch_size)` with the default crop, or a ValueError naming a bad option."""
     crop = crop or ("random" if training else "center")
     if crop not in CROPS:
@@ -412,7 +412,7 @@ def clip_dataset(clips, preset, batch_size=16, training=True, seed=0, crop=None,
             # Output sample n reads source sample n * rate: the last one needs the sample after floor((clip-1)*rate).
             span = tf.cast(tf.floor((clip - 1) * rate), tf.int32) + 2
         else:
-            span = clip
+            rate, span = 1.0, clip
         length = tf.shape(waveform)[0]
         spare = tf.maximum(length - span, 0)
         if crop == "random":
@@ -430,18 +430,14 @@ def clip_dataset(clips, preset, batch_size=16, training=True, seed=0, crop=None,
         segment = tf.ensure_shape(segment, [clip])
         if not frame_task:
             rows = target_table[index]
-            played = tf.cast(clip, tf.float64) * rate if perturbed else clip
-            weights = _soft_target_weights(tf, tf.shape(rows)[0], row_samples[index], start, played)
+            weights = _soft_target_weights(tf, tf.shape(rows)[0], row_samples[index], start, clip * rate)
             target = tf.cast(tf.linalg.matvec(tf.cast(rows, tf.float64), weights, transpose_a=True), tf.float32)
             return segment, tf.ensure_shape(target, [n_labels]), seed_pair
+        # Model frame k plays the source frame nearest k * rate; past the table's end, no label sounds.
         table = target_table[index]
-        if perturbed:
-            source = start // hop + tf.cast(tf.round(tf.range(clip_frames, dtype=tf.float64) * rate), tf.int32)
-            frames = tf.gather(table, tf.minimum(source, tf.shape(table)[0] - 1))
-            frames = tf.where((source < tf.shape(table)[0])[:, None], frames, tf.zeros_like(frames))
-        else:
-            frames = table[start // hop : start // hop + clip_frames]
-            frames = tf.pad(frames, [[0, clip_frames - tf.shape(frames)[0]], [0, 0]])
+        source = start // hop + tf.cast(tf.round(tf.range(clip_frames, dtype=tf.float64) * rate), tf.int32)
+        frames = tf.gather(table, tf.minimum(source, tf.shape(table)[0] - 1))
+        frames = tf.where((source < tf.shape(table)[0])[:, None], frames, tf.zeros_like(frames))
         return segment, tf.ensure_shape(frames, [clip_frames, n_labels]), seed_pair
 
     decoded = tf.data.Dataset.range(count)

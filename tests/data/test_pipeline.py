@@ -73,14 +73,19 @@ def test_random_crops_are_seeded_and_vary(tmp_path, tagger_preset, cache):
         tf.random.set_seed(None)
 
 
+def labels_naming_their_second(seconds=6):
+    """Frame labels at 100 fps: class c is on during second c (c = 0..seconds-1), so each frame names its time."""
+    labels = np.zeros((seconds * 100, 12), np.float32)
+    for second in range(seconds):
+        labels[second * 100 : (second + 1) * 100, second] = 1.0
+    return labels
+
+
 def test_frame_targets_follow_the_crop(tmp_path):
     preset = mirzoo.get_preset("dnn_chroma").replace(clip_seconds=2.0)  # 22.05 kHz, hop 2205 → 10 fps
     path = write(tmp_path / "song.flac", harmonic_test_signal(22050, 6.0), 22050)
     audio = soundfile.read(path, dtype="float32")[0]
-    # Labels at 100 fps: class c is on during second c (c = 0..5), so each frame names its own time.
-    labels = np.zeros((600, 12), np.float32)
-    for second in range(6):
-        labels[second * 100 : (second + 1) * 100, second] = 1.0
+    labels = labels_naming_their_second()
     np.save(tmp_path / "song.npy", labels)
     entry = ManifestEntry(path, frame_labels=str(tmp_path / "song.npy"), frame_rate=100.0)
     for seed in range(3):
@@ -380,10 +385,7 @@ def played_samples(waveform):
 def test_speed_perturbation_plays_crops_faster_or_slower_and_frame_targets_follow(tmp_path):
     preset = mirzoo.get_preset("dnn_chroma").replace(clip_seconds=2.0)  # 22.05 kHz, hop 2205 → 10 fps
     audio = ramp(tmp_path, "six_seconds", 6.0, 22050)
-    labels = np.zeros((600, 12), np.float32)  # 100 fps: class c during second c, so each frame names its time
-    for second in range(6):
-        labels[second * 100 : (second + 1) * 100, second] = 1.0
-    np.save(tmp_path / "six_seconds.npy", labels)
+    np.save(tmp_path / "six_seconds.npy", labels_naming_their_second())
     entry = ManifestEntry(audio, frame_labels=str(tmp_path / "six_seconds.npy"), frame_rate=100.0)
     dataset = from_manifest([entry] * 4, preset, batch_size=4, seed=5, speed=1.25)
     rates = []
