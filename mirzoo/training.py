@@ -25,7 +25,7 @@ import keras
 
 from mirzoo import checkpoints
 from mirzoo.data import read_manifest
-from mirzoo.data.pipeline import clip_dataset, usable_clips
+from mirzoo.data.pipeline import check_augmentation, clip_dataset, usable_clips
 from mirzoo.inference import check_count
 from mirzoo.loading import load, save_preset
 from mirzoo.presets import read_preset, sha256_of
@@ -202,6 +202,7 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
     half = _half_precision(mixed_precision)
     if keep not in ("best", "last"):
         raise ValueError(f"keep must be 'best' or 'last'; got {keep!r}.")
+    check_augmentation(mix, speed)  # before a model is built or a file read
     checkpoint_dir = _checkpoint_dir(output_dir)
     finished = _finished_run(output_dir, checkpoint_dir, epochs, keep)
     if finished is not None:

@@ -88,6 +88,15 @@ def test_unknown_mixed_precision_is_refused_before_training(corpus, tmp_path, va
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize("option, value, message", [("speed", 3.0, "`speed` is the largest speed-up factor"),
+                                                      ("mix", 1.5, "`mix` is a probability")])
+def test_bad_augmentation_is_refused_before_a_model_is_built_or_a_file_read(tmp_path, option, value, message):
+    """Neither the model nor the manifest exists: the augmentation's error must come first."""
+    with pytest.raises(ValueError, match=message):
+        mirzoo.train("no_such_model", tmp_path / "missing.csv", tmp_path / "run", epochs=1, **{option: value})
+    assert not (tmp_path / "run").exists()
+
+
 def test_an_epoch_is_one_step_per_full_batch_and_keras_has_nothing_to_warn_about(corpus, tmp_path):
     """With a dataset of unknown length, Keras 3 ends each epoch by running out of data: it warns, and takes one more
     optimizer step on an empty batch that also halves the logged loss. It warned too that `shuffle` is ignored."""

@@ -274,16 +274,21 @@ def usable_clips(manifest, preset, labels=None, strict=False):
     return UsableClips(tuple(paths), tuple(in_graph), tuple(targets), labels, tuple(rates))
 
 
+def check_augmentation(mix, speed):
+    """Raise a ValueError naming `mix` or `speed` (see :func:`clip_dataset`) when it is not a number in its range."""
+    if isinstance(mix, bool) or not isinstance(mix, numbers.Real) or not 0.0 <= mix <= 1.0:
+        raise ValueError(f"`mix` is a probability in [0, 1]; received {mix!r}.")
+    if isinstance(speed, bool) or not isinstance(speed, numbers.Real) or not 1.0 <= speed <= MAX_SPEED:
+        raise ValueError(f"`speed` is the largest speed-up factor, a number in [1, {MAX_SPEED:g}] (1: off); "
+                         f"received {speed!r}.")
+
+
 def _checked_options(crop, training, mix, batch_size, speed):
     """`(crop, batch_size)` with the default crop, or a ValueError naming a bad option."""
     crop = crop or ("random" if training else "center")
     if crop not in CROPS:
         raise ValueError(f"`crop` must be one of {CROPS}; received {crop!r}.")
-    if not 0.0 <= mix <= 1.0:
-        raise ValueError(f"`mix` is a probability in [0, 1]; received {mix!r}.")
-    if isinstance(speed, bool) or not isinstance(speed, numbers.Real) or not 1.0 <= speed <= MAX_SPEED:
-        raise ValueError(f"`speed` is the largest speed-up factor, a number in [1, {MAX_SPEED:g}] (1: off); "
-                         f"received {speed!r}.")
+    check_augmentation(mix, speed)
     return crop, check_count("batch_size", batch_size)
 
 

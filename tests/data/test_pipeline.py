@@ -434,3 +434,10 @@ def test_a_speed_outside_1_to_2_is_refused(tmp_path, tagger_preset, speed):
     entry = ManifestEntry(write(tmp_path / "a.wav", harmonic_test_signal(16000, 4.0), 16000), ())
     with pytest.raises(ValueError, match=r"`speed` is the largest speed-up factor, a number in \[1, 2\]"):
         from_manifest([entry], tagger_preset, batch_size=1, speed=speed)
+
+
+@pytest.mark.parametrize("mix", [-0.1, 1.5, True, "0.3", float("nan")])
+def test_a_mix_that_is_not_a_probability_is_refused(tmp_path, tagger_preset, mix):
+    entry = ManifestEntry(write(tmp_path / "a.wav", harmonic_test_signal(16000, 4.0), 16000), ())
+    with pytest.raises(ValueError, match=r"`mix` is a probability in \[0, 1\]"):
+        from_manifest([entry], tagger_preset, batch_size=1, mix=mix)
