@@ -35,8 +35,8 @@ SYNTH = PresetConfig(
           "features; top_db is off so that long audio processed in chunks equals audio processed whole.",
 )
 
-# Metrics measured as conv2d_singing_voice.over_real's; the threshold maximised frame F on 40 of its 120 selection
-# pairs (the first 40: the BiLSTM was published before the set grew).
+# Metrics measured as conv2d_singing_voice.over_real's; the threshold maximised frame F on its 120 selection pairs
+# (as it had on their first 40, from which it was first chosen).
 OVER_REAL = over_real(
     SYNTH,
     "54d4d64f568b9e8105ce824feaecc3e8e149d3a249c84a5c1a5fe4a4d9895c35",
