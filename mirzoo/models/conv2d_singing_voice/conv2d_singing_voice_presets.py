@@ -62,18 +62,18 @@ SYNTH = PresetConfig(
 # wesnoth-1.16-music tracks nobody sings in (first 60 s).
 OVER_REAL = over_real(
     SYNTH,
-    "f876fb144cdcc5af8b29ecf31755598fc1e0d0f2fa111336466cf3c59f1559d5",
-    threshold=0.4,
+    "b1399ef3c013bc5b2f0082baa48ffaf839e1c4d57bf905a7a42a3568d9c062d8",
+    threshold=0.45,
     metrics={
-        "heldout_soundfont_f_measure": 0.846,
-        "heldout_soundfont_roc_auc": 0.953,
-        "test_f_measure": 0.825,
-        "test_roc_auc": 0.944,
-        "test_twins_voice_fraction": 0.017,
-        "validation_mixes_f_measure": 0.831,
-        "validation_mixes_roc_auc": 0.958,
-        "validation_mixes_twins_voice_fraction": 0.041,
-        "wesnoth_instrumental_voice_fraction": 0.053,
+        "heldout_soundfont_f_measure": 0.848,
+        "heldout_soundfont_roc_auc": 0.954,
+        "test_f_measure": 0.827,
+        "test_roc_auc": 0.946,
+        "test_twins_voice_fraction": 0.018,
+        "validation_mixes_f_measure": 0.832,
+        "validation_mixes_roc_auc": 0.959,
+        "validation_mixes_twins_voice_fraction": 0.047,
+        "wesnoth_instrumental_voice_fraction": 0.04,
     },
 )
 
