@@ -166,8 +166,9 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
         strategy: `"auto"`, `"mirrored"`, `"onedevice"` or `"multiworker"`.
         seed: seeds weights, dropout, shuffling and crops: with the same arguments and
             data, the same seed gives the same weights, on CPU bit for bit (TensorFlow's
-            oneDNN kernels can make musicnn's differ slightly from run to run; the
-            environment variable `TF_ENABLE_ONEDNN_OPTS=0` turns them off).
+            oneDNN kernels, and on many cores its running independent ops side by side,
+            can make musicnn's differ slightly from run to run; the environment variables
+            `TF_ENABLE_ONEDNN_OPTS=0` and `TF_NUM_INTEROP_THREADS=1` turn them off).
         weights: `None` (random start), `"default"` or a path: start from these weights.
         mixed_precision: `False` (float32), `"float16"` (or `True`) or `"bfloat16"`: compute in that half
             precision where safe, weights and front ends staying float32. bfloat16 is the one for CPUs with
