@@ -610,7 +610,8 @@ def train_command(args):
         args.name, args.train, args.out, validation_manifest=args.validation, epochs=args.epochs,
         batch_size=args.batch_size, learning_rate=args.learning_rate, strategy=args.strategy, seed=args.seed,
         weights=args.weights, mixed_precision=args.mixed_precision, early_stopping_patience=args.patience,
-        cache=args.cache, crop_seconds=args.crop_seconds, mix=args.mix, speed=args.speed, keep=args.keep,
+        cache=args.cache, crop_seconds=args.crop_seconds, mix=args.mix, speed=args.speed, remix=args.remix,
+        keep=args.keep,
         verbose=2 if not args.progress else "auto",
     )
     print(json.dumps({"preset": result.preset_dir, "epochs": result.epochs, "metrics": result.metrics}))
@@ -828,6 +829,9 @@ def build_parser():
     training.add_argument("--speed", type=float, default=1.0, metavar="FACTOR",
                           help="play each training crop faster or slower, by up to FACTOR (1-2; pitch and tempo "
                                "together, labels follow; default 1: off)")
+    training.add_argument("--remix", type=float, default=0.0, metavar="P",
+                          help="probability of laying a training clip's voice (the clip minus the accompaniment "
+                               "its manifest names) over another clip's accompaniment at a random level")
     training.add_argument("--no-progress", dest="progress", action="store_false", help="one line per epoch")
     training.set_defaults(handler=train_command)
 

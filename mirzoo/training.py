@@ -143,7 +143,8 @@ def _model_in_scope(model, preset, weights, labels):
 
 def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10, batch_size=None,
           learning_rate=1e-3, strategy="auto", seed=0, weights=None, mixed_precision=False,
-          early_stopping_patience=None, cache=False, crop_seconds=None, mix=0.0, speed=1.0, keep="best",
+          early_stopping_patience=None, cache=False, crop_seconds=None, mix=0.0, speed=1.0, remix=0.0,
+          keep="best",
           verbose="auto"):
     """Train an architecture on a manifest and save the result as a preset folder.
 
@@ -184,6 +185,9 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
             batch, labelled with the union of their labels (see `mirzoo.data.from_manifest`).
         speed: the largest factor by which a training crop is played faster or slower, pitch and tempo
             together (speed perturbation, see `mirzoo.data.clip_dataset`); 1 turns it off.
+        remix: for a frame model whose manifest names each clip's accompaniment, the probability that a
+            training example's marked part (a voice: the clip minus its accompaniment) is laid over another
+            example's accompaniment at a random level (see `mirzoo.data.clip_dataset`); 0 turns it off.
         keep: the weights the preset saves: `"best"`, the epoch with the lowest validation loss (the last
             epoch without validation data), or `"last"`, the last epoch. Calling a finished run again
             with the other one saves its preset again from the checkpoints, without training.
@@ -203,7 +207,7 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
     half = _half_precision(mixed_precision)
     if keep not in ("best", "last"):
         raise ValueError(f"keep must be 'best' or 'last'; got {keep!r}.")
-    check_augmentation(mix, speed)  # before a model is built or a file read
+    check_augmentation(mix, speed, remix)  # before a model is built or a file read
     checkpoint_dir = _checkpoint_dir(output_dir)
     finished = _finished_run(output_dir, checkpoint_dir, epochs, keep)
     if finished is not None:
@@ -232,7 +236,7 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
     train_clips = usable_clips(entries, data_preset)
     batch_size = _batch_size(batch_size, len(train_clips))
     train_data = clip_dataset(train_clips, data_preset, batch_size=batch_size, training=True, seed=seed, cache=cache,
-                              mix=mix, speed=speed)
+                              mix=mix, speed=speed, remix=remix)
     validation_data = validation_steps = None
     if validation_manifest is not None:
         validation_clips = usable_clips(validation_manifest, data_preset)
@@ -265,7 +269,7 @@ def train(model, train_manifest, output_dir, validation_manifest=None, epochs=10
         "epochs": state["epoch"], "seed": seed, "batch_size": batch_size,
         "learning_rates": _learning_rates(history, state["epoch"]),
         "crop_seconds": None if crop_seconds is None else float(crop_seconds), "mix": float(mix),
-        "speed": float(speed),
+        "speed": float(speed), "remix": float(remix),
         "mixed_precision": half or False, "keep": keep,
         "early_stopping_patience": None if early_stopping_patience is None else int(early_stopping_patience),
     })

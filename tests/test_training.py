@@ -20,7 +20,7 @@ import mirzoo
 from mirzoo import checkpoints
 from mirzoo.cli import main
 from mirzoo.data import ManifestEntry, SkippedAudioWarning, read_manifest
-from mirzoo.testing import write_tagging_corpus
+from mirzoo.testing import write_tagging_corpus, write_voice_pairs
 
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="training uses tf.distribute")
 # musicnn's presets convert the checkpoints of the installed musicnn package.
@@ -64,7 +64,7 @@ def test_single_device_learns_and_saves_a_preset_named_after_its_run(corpus, tmp
         "base_preset": "conv1d_tagger.synth", "base_weights": None,
         "train_manifest": file_record(train_manifest), "validation_manifest": file_record(validation_manifest),
         "epochs": 6, "seed": 0, "batch_size": 8, "learning_rates": [[1, 1e-3]], "crop_seconds": None, "mix": 0.0,
-        "speed": 1.0, "mixed_precision": False, "keep": "best", "early_stopping_patience": None,
+        "speed": 1.0, "remix": 0.0, "mixed_precision": False, "keep": "best", "early_stopping_patience": None,
     }
 
 
@@ -89,7 +89,8 @@ def test_unknown_mixed_precision_is_refused_before_training(corpus, tmp_path, va
 
 
 @pytest.mark.parametrize("option, value, message", [("speed", 3.0, "`speed` is the largest speed-up factor"),
-                                                      ("mix", 1.5, "`mix` is a probability")])
+                                                      ("mix", 1.5, "`mix` is a probability"),
+                                                      ("remix", -1, "`remix` is a probability")])
 def test_bad_augmentation_is_refused_before_a_model_is_built_or_a_file_read(tmp_path, option, value, message):
     """Neither the model nor the manifest exists: the augmentation's error must come first."""
     with pytest.raises(ValueError, match=message):
@@ -355,6 +356,30 @@ def test_the_same_seed_twice_gives_identical_weights_and_another_seed_does_not(c
         np.testing.assert_array_equal(a, b)
     other = in_process("other", seed=4)
     assert any(not np.array_equal(a, b) for a, b in zip(first, other))
+
+
+def test_remixing_trains_a_voice_detector_from_the_command_line_as_in_process(tmp_path):
+    """`--remix` reaches the pipeline: the CLI's run equals the same run in this process bit for bit, and the same
+    run without remixing trains other weights."""
+    manifest = write_voice_pairs(tmp_path / "pairs", n_pairs=4, seconds=3.0)
+    arguments = dict(epochs=1, batch_size=4, crop_seconds=1.0, remix=1.0)
+
+    def in_process(name, **changes):
+        result = mirzoo.train("conv2d_singing_voice", manifest, tmp_path / name, verbose=0,
+                              **{**arguments, **changes})
+        return mirzoo.load(result.preset_dir)
+
+    cli = subprocess.run([sys.executable, "-m", "mirzoo", "train", "conv2d_singing_voice", "--train", manifest,
+                          "--out", str(tmp_path / "cli"), "--epochs", "1", "--batch-size", "4", "--crop-seconds", "1",
+                          "--remix", "1", "--no-progress"],
+                         capture_output=True, text=True, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    assert cli.returncode == 0, cli.stderr[-3000:]
+    from_cli = mirzoo.load(str(tmp_path / "cli" / "preset"))
+    assert from_cli.preset.training["remix"] == 1.0
+    remixed, plain = in_process("remixed"), in_process("plain", remix=0.0)
+    for a, b in zip(from_cli.get_weights(), remixed.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, b) for a, b in zip(remixed.get_weights(), plain.get_weights()))
 
 
 def test_resuming_with_another_validation_manifest_picks_the_best_among_its_own_epochs(corpus, tmp_path):

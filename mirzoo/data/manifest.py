@@ -32,6 +32,16 @@ So:
 - the table stays at the teacher's rate (it is not resampled), one column per
   label of the model, in the model's label order.
 
+A frame model's row may also name its clip's `accompaniment`: the same audio
+without the part its frame labels mark (the over-real builder's twin: a sung mix's
+accompaniment alone; for a clip in which nothing is marked, the clip itself), as
+long as the clip. Training can then lay a clip's marked part over another clip's
+accompaniment (`remix` in `mirzoo.data.clip_dataset`):
+
+    audio,frame_labels,frame_rate,accompaniment
+    pairs/p0_sung.flac,labels/p0_sung.npy,100,pairs/p0_twin.flac
+    pairs/p0_twin.flac,labels/p0_twin.npy,100,pairs/p0_twin.flac
+
 One manifest may mix clip-label and soft-label rows for a tagger: clip labels
 are the target 1 for each label the clip has and 0 for the others, whatever the
 crop. A frame model's rows all need `frame_labels`. In a CSV manifest with all
@@ -41,8 +51,9 @@ leaves `frame_labels` and `frame_rate` empty when it gives labels.
 Rules, checked when the manifest is read (errors name the file and line):
 
 - The file is UTF-8 (a leading byte-order mark, as Excel's "CSV UTF-8" writes, is fine).
-- `audio` and `frame_labels` are path strings; relative paths are relative to the
-  manifest's folder.
+- `audio`, `frame_labels` and `accompaniment` are path strings; relative paths are
+  relative to the manifest's folder. `accompaniment` goes with `frame_labels` only
+  (an empty CSV cell: none).
 - `labels` is a list of label names (strings) in JSON Lines, or one string of names
   separated by `;` (the CSV form, also accepted in JSON Lines); blank names are
   dropped, and a name repeated in a row counts once. An empty string beside
@@ -126,16 +137,19 @@ class ManifestEntry:
         frame_labels: absolute path of the `(frames, n_labels)` target file (frame models), or of a
             teacher's `(rows, n_labels)` scores (taggers' soft labels), or `None`.
         frame_rate: frames (rows) per second of `frame_labels`: finite, in (0, 10000] Hz.
+        accompaniment: absolute path of the same audio without the part `frame_labels` marks, or `None`.
 
     Raises:
         ValueError: neither or both of `labels` and `frame_labels`, a path or
-            label that is not a string, or `frame_labels` without a valid `frame_rate`.
+            label that is not a string, `frame_labels` without a valid `frame_rate`,
+            or an `accompaniment` without `frame_labels`.
     """
 
     audio: str
     labels: tuple | None = None
     frame_labels: str | None = None
     frame_rate: float | None = None
+    accompaniment: str | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "audio", _path(self.audio, "audio"))
@@ -149,6 +163,11 @@ class ManifestEntry:
                 if self.frame_rate is None:
                     raise ValueError("frame_labels need a frame_rate (frames per second); got None.")
                 object.__setattr__(self, "frame_rate", _frame_rate(self.frame_rate))
+            if self.accompaniment is not None:
+                if self.frame_labels is None:
+                    raise ValueError("an accompaniment goes with frame_labels (a frame model's row), not with "
+                                     "clip labels.")
+                object.__setattr__(self, "accompaniment", _path(self.accompaniment, "accompaniment"))
         except ValueError as error:
             raise ValueError(f"{self.audio}: {error}") from error
 
@@ -161,6 +180,7 @@ def _entry(row, base, where):
         labels = row.get("labels")
         frame_labels = row.get("frame_labels")
         frame_rate = row.get("frame_rate")
+        accompaniment = row.get("accompaniment")
         if frame_labels and labels == "":  # a CSV row of soft labels in a manifest that also has clip labels
             labels = None
         return ManifestEntry(
@@ -169,6 +189,8 @@ def _entry(row, base, where):
             frame_labels=(os.path.normpath(os.path.join(base, _path(frame_labels, "frame_labels"))) if frame_labels
                           else None),
             frame_rate=None if frame_rate in (None, "") else frame_rate,
+            accompaniment=(os.path.normpath(os.path.join(base, _path(accompaniment, "accompaniment")))
+                           if accompaniment not in (None, "") else None),
         )
     except ValueError as error:
         raise ValueError(f"{where}: {error}") from error
@@ -240,6 +262,8 @@ def write_manifest(entries, path):
         else:
             row["frame_labels"] = os.path.relpath(entry.frame_labels, base)
             row["frame_rate"] = entry.frame_rate
+            if entry.accompaniment is not None:
+                row["accompaniment"] = os.path.relpath(entry.accompaniment, base)
         rows.append(row)
     with open(path, "w", encoding="utf-8", newline="") as handle:
         if path.endswith(".jsonl"):
@@ -250,6 +274,8 @@ def write_manifest(entries, path):
                 fields.append("labels")
             if any(entry.labels is None for entry in entries):
                 fields += ["frame_labels", "frame_rate"]
+            if any(entry.accompaniment is not None for entry in entries):
+                fields.append("accompaniment")
             writer = csv.DictWriter(handle, fieldnames=fields)
             writer.writeheader()
             for row in rows:

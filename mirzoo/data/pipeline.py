@@ -14,9 +14,11 @@ is model frame `k`. A tagger's soft labels (a teacher's scores, rows at their
 own rate) are averaged over the crop, each row weighted by its overlap with it
 (the rules are in `mirzoo.data.manifest`). Training batches can mix clips (`mix`):
 a clip plus another one of its batch at a random lower level, labelled with the
-union of their labels; training crops can be played faster or slower, their
-targets following (`speed`). A training dataset knows how many batches an epoch
-has, as Keras needs.
+union of their labels; a frame model's clips that name their accompaniment can
+have their marked part (a voice: the clip minus its accompaniment) laid over
+another clip's accompaniment at a random level (`remix`); training crops can be
+played faster or slower, their targets following (`speed`). A training dataset
+knows how many batches an epoch has, as Keras needs.
 """
 
 import dataclasses
@@ -38,6 +40,13 @@ from mirzoo.tensorflow_support import require_tensorflow
 CROPS = ("random", "center", "start")
 # A mixed-in clip's level relative to the clip it joins (linear amplitude): -12 to 0 dB.
 MIX_GAINS = (0.25, 1.0)
+# A remixed clip's marked part over its new accompaniment (RMS over the marked samples, dB), as the over-real
+# builder (`mirzoo corpus over-real`) draws it, and the remix's peak level, drawn as the builder scales its mixes.
+REMIX_LEVELS_DB = (-12.0, 6.0)
+REMIX_PEAKS = (0.3, 0.95)
+# Below this RMS (dB re full scale) over the marked samples, a new accompaniment is too quiet to set a level against:
+# that example keeps its own.
+REMIX_MIN_ACCOMPANIMENT_DB = -60.0
 # Beyond twice or half the speed, a crop would read more than twice its length of audio, or alias half its band.
 MAX_SPEED = 2.0
 
@@ -115,6 +124,8 @@ class UsableClips:
             or `(frames, n_labels)` over the whole clip at the model's frame rate (frame models).
         labels: label names in target order.
         target_rates: per clip, the rows per second of a tagger's soft labels, else `None`.
+        accompaniments: per clip, the path of its accompaniment (see `mirzoo.data.manifest`), else `None`.
+        accompaniments_decode_in_graph: per clip, whether `tf.audio.decode_wav` reads its accompaniment.
     """
 
     paths: tuple
@@ -122,17 +133,32 @@ class UsableClips:
     targets: tuple
     labels: tuple
     target_rates: tuple
+    accompaniments: tuple
+    accompaniments_decode_in_graph: tuple
 
     def __len__(self):
         return len(self.paths)
 
 
+def _accompaniment_error(entry, info):
+    """Why `entry`'s accompaniment cannot go with its audio (`info`, soundfile's), or `None` when it can."""
+    try:
+        other = soundfile.info(entry.accompaniment)
+    except (RuntimeError, OSError) as error:
+        return f"unreadable accompaniment {entry.accompaniment} ({error})"
+    if (other.samplerate, other.frames) != (info.samplerate, info.frames):
+        return (f"its accompaniment {entry.accompaniment} is not as long: {other.frames} samples at "
+                f"{other.samplerate} Hz, the audio {info.frames} at {info.samplerate} Hz")
+    return None
+
+
 def _prepare(entries, preset, labels, strict):
-    """Usable entries → paths, in-graph flags, targets (arrays) and the rows per second of soft labels."""
+    """Usable entries → `UsableClips` fields: paths, in-graph flags, targets (arrays), the rows per second of soft
+    labels, accompaniments and their in-graph flags."""
     index = {label: i for i, label in enumerate(labels)}
     hop = preset.frontend["hop_length"]
     frame_task = preset.task == "frames"
-    paths, in_graph, targets, rates = [], [], [], []
+    paths, in_graph, targets, rates, accompaniments, accompaniments_in_graph = [], [], [], [], [], []
     for entry in entries:
         if frame_task and entry.labels is not None:
             raise ValueError(f"{entry.audio}: clip labels, but {preset.name} is a frame model: give its rows "
@@ -144,6 +170,10 @@ def _prepare(entries, preset, labels, strict):
             check_sample_rate(info.samplerate, "the header's rate")
         except (RuntimeError, ValueError, OSError) as error:
             _skip(f"{entry.audio}: unusable audio, skipped ({error}).", strict)
+            continue
+        problem = entry.accompaniment and _accompaniment_error(entry, info)
+        if problem:
+            _skip(f"{entry.audio}: {problem}, skipped.", strict)
             continue
         n_samples = int(np.ceil(info.frames * preset.sample_rate / info.samplerate))
         if entry.labels is not None:
@@ -165,9 +195,12 @@ def _prepare(entries, preset, labels, strict):
         in_graph.append(_wav_decodes_in_graph(entry.audio, preset.sample_rate))
         targets.append(target)
         rates.append(None if frame_task or entry.labels is not None else entry.frame_rate)
+        accompaniments.append(entry.accompaniment)
+        accompaniments_in_graph.append(bool(entry.accompaniment)
+                                       and _wav_decodes_in_graph(entry.accompaniment, preset.sample_rate))
     if not paths:
         raise ValueError("No usable audio in the manifest.")
-    return paths, in_graph, targets, rates
+    return paths, in_graph, targets, rates, accompaniments, accompaniments_in_graph
 
 
 def _decode_outside_graph(path, sample_rate, strict):
@@ -220,11 +253,51 @@ def _mix_batch(tf, probability, waveform, target, seed):
     return waveform, tf.where(chosen, union, target)
 
 
+def _remix_batch(tf, probability, waveform, accompaniment, target, hop, seed):
+    """Lay each example's marked part over the previous example's accompaniment, with `probability`.
+
+    An example's marked part is `waveform - accompaniment`; its marked samples are those of the frames where a
+    target reaches 0.5. The part is scaled so that its RMS over the marked samples lies a level drawn uniformly
+    from `REMIX_LEVELS_DB` above the new accompaniment's RMS over the same samples, and the sum is scaled to a
+    peak drawn from `REMIX_PEAKS`. An example with no marked sample, or whose new accompaniment is quieter than
+    `REMIX_MIN_ACCOMPANIMENT_DB` there, keeps its own audio. Targets are unchanged: they mark the part.
+
+    Args:
+        waveform, accompaniment: float32 `(batch, samples)`.
+        target: float32 `(batch, frames, n_labels)`, frame `k` starting at sample `k * hop`.
+        seed: the batch's stateless seed pair (int64 `(2,)`).
+
+    Returns:
+        float32 `(batch, samples)`.
+    """
+    size, samples = tf.shape(waveform)[0], tf.shape(waveform)[1]
+    marked = tf.cast(tf.reduce_max(target, axis=-1) >= 0.5, waveform.dtype)
+    marked = tf.repeat(marked, hop, axis=1)[:, :samples]
+    count = tf.reduce_sum(marked, axis=1)
+
+    def mean_square(signal):
+        return tf.math.divide_no_nan(tf.reduce_sum(tf.square(signal) * marked, axis=1), count)
+
+    part = waveform - accompaniment
+    donor = tf.roll(accompaniment, 1, axis=0)
+    donor_power = mean_square(donor)
+    level = tf.random.stateless_uniform([size], seed=seed + [0, 2], minval=REMIX_LEVELS_DB[0],
+                                        maxval=REMIX_LEVELS_DB[1])
+    gain = 10.0 ** (level / 20.0) * tf.sqrt(tf.math.divide_no_nan(donor_power, mean_square(part)))
+    remixed = donor + gain[:, None] * part
+    peak = tf.random.stateless_uniform([size], seed=seed + [0, 3], minval=REMIX_PEAKS[0], maxval=REMIX_PEAKS[1])
+    remixed *= tf.math.divide_no_nan(peak, tf.reduce_max(tf.abs(remixed), axis=1))[:, None]
+    chosen = ((tf.random.stateless_uniform([size], seed=seed + [0, 4]) < probability)
+              & (donor_power > 10.0 ** (REMIX_MIN_ACCOMPANIMENT_DB / 10.0)))
+    return tf.where(chosen[:, None], remixed, waveform)
+
+
 def _resampled(tf, segment, rate, samples):
-    """`samples` values of `segment` read at `n * rate` (float64 scalar), n = 0, 1, ..., by linear interpolation."""
+    """`samples` rows of `segment` (`(length, channels)`) read at `n * rate` (float64 scalar), n = 0, 1, ..., by
+    linear interpolation."""
     position = tf.range(samples, dtype=tf.float64) * rate
     before = tf.cast(tf.floor(position), tf.int32)
-    fraction = tf.cast(position - tf.floor(position), segment.dtype)
+    fraction = tf.cast(position - tf.floor(position), segment.dtype)[:, None]
     return tf.gather(segment, before) * (1.0 - fraction) + tf.gather(segment, before + 1) * fraction
 
 
@@ -270,30 +343,34 @@ def usable_clips(manifest, preset, labels=None, strict=False):
     entries = read_manifest(manifest) if isinstance(manifest, (str, os.PathLike)) else list(manifest)
     if not all(isinstance(entry, ManifestEntry) for entry in entries):
         raise ValueError("`manifest` must be a manifest path or a list of ManifestEntry.")
-    paths, in_graph, targets, rates = _prepare(entries, preset, labels, strict)
-    return UsableClips(tuple(paths), tuple(in_graph), tuple(targets), labels, tuple(rates))
+    paths, in_graph, targets, rates, accompaniments, accompaniments_in_graph = _prepare(entries, preset, labels, strict)
+    return UsableClips(tuple(paths), tuple(in_graph), tuple(targets), labels, tuple(rates), tuple(accompaniments),
+                       tuple(accompaniments_in_graph))
 
 
-def check_augmentation(mix, speed):
-    """Raise a ValueError naming `mix` or `speed` (see :func:`clip_dataset`) when it is not a number in its range."""
-    if isinstance(mix, bool) or not isinstance(mix, numbers.Real) or not 0.0 <= mix <= 1.0:
-        raise ValueError(f"`mix` is a probability in [0, 1]; received {mix!r}.")
+def check_augmentation(mix, speed, remix=0.0):
+    """Raise a ValueError naming `mix`, `speed` or `remix` (see :func:`clip_dataset`) when it is not a number in its
+    range."""
+    for name, probability in (("mix", mix), ("remix", remix)):
+        if (isinstance(probability, bool) or not isinstance(probability, numbers.Real)
+                or not 0.0 <= probability <= 1.0):
+            raise ValueError(f"`{name}` is a probability in [0, 1]; received {probability!r}.")
     if isinstance(speed, bool) or not isinstance(speed, numbers.Real) or not 1.0 <= speed <= MAX_SPEED:
         raise ValueError(f"`speed` is the largest speed-up factor, a number in [1, {MAX_SPEED:g}] (1: off); "
                          f"received {speed!r}.")
 
 
-def _checked_options(crop, training, mix, batch_size, speed):
+def _checked_options(crop, training, mix, batch_size, speed, remix):
     """`(crop, batch_size)` with the default crop, or a ValueError naming a bad option."""
     crop = crop or ("random" if training else "center")
     if crop not in CROPS:
         raise ValueError(f"`crop` must be one of {CROPS}; received {crop!r}.")
-    check_augmentation(mix, speed)
+    check_augmentation(mix, speed, remix)
     return crop, check_count("batch_size", batch_size)
 
 
 def from_manifest(manifest, preset, batch_size=16, training=True, seed=0, crop=None, cache=False, strict=False,
-                  labels=None, mix=0.0, speed=1.0):
+                  labels=None, mix=0.0, speed=1.0, remix=0.0):
     """A `tf.data.Dataset` of `(waveform, target)` batches for `preset`: :func:`usable_clips`, then
     :func:`clip_dataset`.
 
@@ -301,7 +378,7 @@ def from_manifest(manifest, preset, batch_size=16, training=True, seed=0, crop=N
         manifest: a `.csv` / `.jsonl` manifest path, or a list of `ManifestEntry`.
         preset: the model's `PresetConfig` (`model.preset`): sample rate, clip
             length, hop and labels come from it.
-        batch_size, training, seed, crop, cache, mix, speed: see :func:`clip_dataset`.
+        batch_size, training, seed, crop, cache, mix, speed, remix: see :func:`clip_dataset`.
         strict: raise on the first unusable file instead of skipping it with a warning
             (files whose samples are NaN/inf raise when iteration reaches them).
         labels: label names in target order, each once; default `preset.labels`.
@@ -312,14 +389,14 @@ def from_manifest(manifest, preset, batch_size=16, training=True, seed=0, crop=N
     Raises:
         ValueError: as :func:`usable_clips` and :func:`clip_dataset`; bad options before any file is read.
     """
-    _checked_options(crop, training, mix, batch_size, speed)  # before any file is read
+    _checked_options(crop, training, mix, batch_size, speed, remix)  # before any file is read
     clips = usable_clips(manifest, preset, labels=labels, strict=strict)
     return clip_dataset(clips, preset, batch_size=batch_size, training=training, seed=seed, crop=crop, cache=cache,
-                        strict=strict, mix=mix, speed=speed)
+                        strict=strict, mix=mix, speed=speed, remix=remix)
 
 
 def clip_dataset(clips, preset, batch_size=16, training=True, seed=0, crop=None, cache=False, strict=False, mix=0.0,
-                 speed=1.0):
+                 speed=1.0, remix=0.0):
     """A `tf.data.Dataset` of `(waveform, target)` batches of `clips` for `preset`.
 
     Args:
@@ -350,6 +427,15 @@ def clip_dataset(clips, preset, batch_size=16, training=True, seed=0, crop=None,
             Frame targets follow (model frame `k` takes the source frame nearest to
             `k * r`), and soft labels are weighted by the rows' overlap with the audio
             played.
+        remix: when training a frame model, the probability that an example's
+            marked part (the clip minus its accompaniment: every clip needs one,
+            see `mirzoo.data.manifest`) is laid over the previous example's
+            accompaniment instead of its own, at a level drawn from -12 to +6 dB
+            (RMS over the frames its targets mark, as `mirzoo corpus over-real`
+            draws it) and a peak drawn from 0.3 to 0.95; targets are unchanged. A
+            clip with nothing marked in its crop keeps its audio. Applied before
+            `mix`; 0 turns it off. Remixing keeps each clip's accompaniment in
+            memory beside it (twice the `cache`).
 
     Returns:
         `tf.data.Dataset` of `waveform` float32 `(batch, clip_samples)` and
@@ -366,12 +452,22 @@ def clip_dataset(clips, preset, batch_size=16, training=True, seed=0, crop=None,
 
     Raises:
         ValueError: a bad argument (naming its value); when training, fewer clips
-            than `batch_size` (the dataset would be empty).
+            than `batch_size` (the dataset would be empty); `remix` for a tagger, or
+            for clips without an accompaniment.
     """
     tf = require_tensorflow("mirzoo.data.from_manifest (tf.data)")
-    crop, batch_size = _checked_options(crop, training, mix, batch_size, speed)
+    crop, batch_size = _checked_options(crop, training, mix, batch_size, speed, remix)
     if not isinstance(clips, UsableClips):
         raise TypeError(f"`clips` must be UsableClips from usable_clips(); received a {type(clips).__name__}.")
+    remixing = training and remix > 0
+    if remixing:
+        if preset.task != "frames":
+            raise ValueError(f"`remix` lays a frame model's marked part over other accompaniment; {preset.name} "
+                             f"is a tagger.")
+        missing = [path for path, accompaniment in zip(clips.paths, clips.accompaniments) if accompaniment is None]
+        if missing:
+            raise ValueError(f"`remix` needs every clip's accompaniment; {len(missing)} of {len(clips)} clips name "
+                             f"none (the first: {missing[0]}). Give the manifest an accompaniment column.")
     count = len(clips)
     if training and count < batch_size:
         raise ValueError(f"{count} usable clip(s), fewer than batch_size={batch_size}: training drops the "
@@ -382,6 +478,9 @@ def clip_dataset(clips, preset, batch_size=16, training=True, seed=0, crop=None,
 
     path_table = tf.constant(clips.paths)
     graph_table = tf.constant(clips.decodes_in_graph)
+    if remixing:
+        accompaniment_table = tf.constant(clips.accompaniments)
+        accompaniment_graph_table = tf.constant(clips.accompaniments_decode_in_graph)
     if frame_task:
         tables = clips.targets
     else:
@@ -392,9 +491,7 @@ def clip_dataset(clips, preset, batch_size=16, training=True, seed=0, crop=None,
                                   tf.float64)
     target_table = tf.RaggedTensor.from_row_lengths(np.concatenate(tables), [len(t) for t in tables], validate=False)
 
-    def decode(index):
-        path = path_table[index]
-
+    def read(path, in_graph):
         def in_graph_decode():
             audio, _ = tf.audio.decode_wav(tf.io.read_file(path))
             return tf.reduce_mean(audio, axis=1)
@@ -404,9 +501,19 @@ def clip_dataset(clips, preset, batch_size=16, training=True, seed=0, crop=None,
                                       stateful=False)
             return tf.reshape(audio, [-1])
 
-        return index, tf.cond(graph_table[index], in_graph_decode, outside_graph_decode)
+        return tf.cond(in_graph, in_graph_decode, outside_graph_decode)
+
+    def decode(index):
+        """`(index, waveform)`: float32 `(samples, channels)`, the clip and, when remixing, its accompaniment."""
+        audio = read(path_table[index], graph_table[index])
+        if not remixing:
+            return index, audio[:, None]
+        accompaniment = read(accompaniment_table[index], accompaniment_graph_table[index])
+        length = tf.minimum(tf.shape(audio)[0], tf.shape(accompaniment)[0])  # one unreadable: none
+        return index, tf.stack([audio[:length], accompaniment[:length]], axis=1)
 
     perturbed = training and speed > 1.0
+    channels = 2 if remixing else 1
 
     def cut(index, waveform, seed_pair):
         example_seed = tf.random.experimental.stateless_fold_in(seed_pair, index)
@@ -429,10 +536,10 @@ def clip_dataset(clips, preset, batch_size=16, training=True, seed=0, crop=None,
             start = tf.constant(0)
         start = tf.minimum(start // hop * hop, spare) if frame_task else tf.minimum(start, spare)
         segment = waveform[start : start + span]
-        segment = tf.pad(segment, [[0, span - tf.shape(segment)[0]]])
+        segment = tf.pad(segment, [[0, span - tf.shape(segment)[0]], [0, 0]])
         if perturbed:
             segment = _resampled(tf, segment, rate, clip)
-        segment = tf.ensure_shape(segment, [clip])
+        segment = tf.ensure_shape(segment, [clip, channels])
         if not frame_task:
             rows = target_table[index]
             weights = _soft_target_weights(tf, tf.shape(rows)[0], row_samples[index], start, clip * rate)
@@ -472,14 +579,20 @@ def clip_dataset(clips, preset, batch_size=16, training=True, seed=0, crop=None,
         dataset = dataset.repeat(2).take(count).apply(tf.data.experimental.assert_cardinality(count))
     dataset = dataset.map(cut, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     dataset = dataset.batch(batch_size, drop_remainder=training).enumerate()
-    if training and mix > 0:
-        def mix_batch(number, batch):
-            waveform, target, seed_pairs = batch
-            seed_pair = tf.random.experimental.stateless_fold_in(seed_pairs[0], number)
+
+    def augment(number, batch):
+        """A batch's `(waveform, target)`: its clips, remixed and mixed when asked."""
+        waveform, target, seed_pairs = batch
+        seed_pair = tf.random.experimental.stateless_fold_in(seed_pairs[0], number)
+        if remixing:
+            waveform = _remix_batch(tf, remix, waveform[..., 0], waveform[..., 1], target, hop, seed_pair)
+        else:
+            waveform = waveform[..., 0]
+        if training and mix > 0:
             return _mix_batch(tf, mix, waveform, target, seed_pair)
-        dataset = dataset.map(mix_batch, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    else:
-        dataset = dataset.map(lambda number, batch: batch[:2])
+        return waveform, target
+
+    dataset = dataset.map(augment, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     options = tf.data.Options()
     options.deterministic = True
     return dataset.with_options(options).prefetch(tf.data.AUTOTUNE)

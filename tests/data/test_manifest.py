@@ -56,6 +56,10 @@ def test_frame_labels_npy_and_csv(tmp_path):
          r"inf.jsonl:1: .*finite .*at most 10000 Hz; got inf"),
         ("audio,frame_labels,frame_rate\na.wav,a.npy,100\n\na.wav,a.npy,fast\n", "text.csv",
          r"text.csv:4: .*'frame_rate' must be a number .*got 'fast'"),
+        ('{"audio": "a.wav", "labels": ["piano"], "accompaniment": "b.wav"}\n', "tagged.jsonl",
+         r"tagged.jsonl:1: .*a.wav: an accompaniment goes with frame_labels \(a frame model's row\), not with clip"),
+        ('{"audio": "a.wav", "frame_labels": "a.npy", "frame_rate": 100, "accompaniment": 7}\n', "number.jsonl",
+         r"number.jsonl:1: .*'accompaniment' must be a path .*got 7 \(int\)"),
     ],
 )
 def test_bad_manifests_name_the_problem(tmp_path, content, name, message):
@@ -137,4 +141,17 @@ def test_a_manifest_mixing_clip_labels_and_soft_labels_round_trips(tmp_path, ext
     if extension == "csv":
         assert open(path).read().splitlines() == ["audio,labels,frame_labels,frame_rate", "a.flac,piano,,",
                                                   "b.flac,,b.npy,0.3342", "c.flac,,,"]
+    assert read_manifest(path) == entries
+
+
+@pytest.mark.parametrize("extension", ["csv", "jsonl"])
+def test_frame_rows_naming_their_accompaniment_round_trip(tmp_path, extension):
+    entries = [ManifestEntry(str(tmp_path / "sung.flac"), frame_labels=str(tmp_path / "sung.npy"), frame_rate=100.0,
+                             accompaniment=str(tmp_path / "twins" / "twin.flac")),
+               ManifestEntry(str(tmp_path / "solo.flac"), frame_labels=str(tmp_path / "solo.npy"), frame_rate=100.0)]
+    path = write_manifest(entries, tmp_path / f"voice.{extension}")
+    if extension == "csv":
+        assert open(path).read().splitlines() == ["audio,frame_labels,frame_rate,accompaniment",
+                                                  "sung.flac,sung.npy,100.0,twins/twin.flac",
+                                                  "solo.flac,solo.npy,100.0,"]
     assert read_manifest(path) == entries

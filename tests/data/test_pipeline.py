@@ -1,3 +1,4 @@
+import dataclasses
 import warnings
 
 import numpy as np
@@ -6,8 +7,9 @@ import soundfile
 import soxr
 
 import mirzoo
-from mirzoo.data import ManifestEntry, SkippedAudioWarning, from_manifest
-from mirzoo.testing import harmonic_test_signal
+from mirzoo.data import ManifestEntry, SkippedAudioWarning, from_manifest, read_manifest
+from mirzoo.data.pipeline import usable_clips
+from mirzoo.testing import harmonic_test_signal, write_voice_pairs
 
 tf = pytest.importorskip("tensorflow")
 
@@ -441,3 +443,93 @@ def test_a_mix_that_is_not_a_probability_is_refused(tmp_path, tagger_preset, mix
     entry = ManifestEntry(write(tmp_path / "a.wav", harmonic_test_signal(16000, 4.0), 16000), ())
     with pytest.raises(ValueError, match=r"`mix` is a probability in \[0, 1\]"):
         from_manifest([entry], tagger_preset, batch_size=1, mix=mix)
+
+
+def voice_pairs(tmp_path, n_pairs):
+    """`write_voice_pairs`' entries, and per pair its voice and accompaniment as written (float64, read back)."""
+    entries = read_manifest(write_voice_pairs(tmp_path, n_pairs))
+    parts = []
+    for sung, twin in zip(entries[::2], entries[1::2]):
+        accompaniment = soundfile.read(twin.audio)[0]
+        parts.append((soundfile.read(sung.audio)[0] - accompaniment, accompaniment))
+    return entries, parts
+
+
+def find_crop(waveform, clips, hop):
+    """`(clip, start)`: which of `clips` the crop `waveform` was cut from, and where (a multiple of `hop`)."""
+    for number, audio in enumerate(clips):
+        for start in range(0, len(audio) - len(waveform) + 1, hop):
+            if np.allclose(audio[start : start + 200], waveform[:200], atol=1e-6) and np.allclose(
+                    audio[start : start + len(waveform)], waveform, atol=1e-6):
+                return number, start
+    raise AssertionError("a crop of none of the clips")
+
+
+def test_remixing_lays_each_voice_over_the_previous_examples_accompaniment_at_a_drawn_level(tmp_path):
+    preset = mirzoo.get_preset("conv2d_singing_voice").replace(clip_seconds=2.0)  # 22.05 kHz, hop 315
+    entries, parts = voice_pairs(tmp_path, 4)
+    sung = [soundfile.read(entry.audio)[0] for entry in entries]
+
+    def epoch(remix):
+        return batches(from_manifest(entries, preset, batch_size=4, seed=3, remix=remix))
+
+    plain, remixed, half = epoch(0.0), epoch(1.0), epoch(0.5)
+    levels = []
+    for (x, y), (x_remixed, y_remixed) in zip(plain, remixed, strict=True):
+        np.testing.assert_array_equal(y_remixed, y)  # the targets mark the voice, wherever it is laid
+        # Oracle: find each crop in its clip, then its voice, its accompaniment and the previous one's.
+        found = []
+        for waveform in x:
+            clip, start = find_crop(waveform, sung, 315)
+            voice, accompaniment = parts[clip // 2]
+            found.append((voice[start : start + 44100] * (clip % 2 == 0), accompaniment[start : start + 44100]))
+        for k, (voice, _) in enumerate(found):
+            marked = np.repeat(y[k, :, 0] >= 0.5, 315)[:44100]
+            if not marked.any():  # a twin, or a crop without voice: left as it was
+                np.testing.assert_array_equal(x_remixed[k], x[k])
+                continue
+            donor = found[k - 1][1]
+            (scale, scaled_gain), *_ = np.linalg.lstsq(np.stack([donor, voice], axis=1), x_remixed[k], rcond=None)
+            np.testing.assert_allclose(x_remixed[k], scale * donor + scaled_gain * voice, atol=1e-4)
+            level = 20 * np.log10(np.sqrt(np.mean((scaled_gain * voice[marked]) ** 2)
+                                          / np.mean((scale * donor[marked]) ** 2)))
+            assert -12.01 <= level <= 6.01
+            assert 0.3 - 1e-6 <= np.abs(x_remixed[k]).max() <= 0.95 + 1e-6
+            levels.append(level)
+    assert len(levels) >= 3 and np.ptp(levels) > 3.0
+    untouched = [np.array_equal(u, v) for (x, _), (x_half, _) in zip(plain, half) for u, v in zip(x, x_half)]
+    assert 0 < sum(untouched) < len(untouched)  # remix=0.5 remixes some examples, not all
+    np.testing.assert_array_equal(np.concatenate([x for x, _ in half]), np.concatenate([x for x, _ in epoch(0.5)]))
+
+
+def test_remixing_needs_a_frame_model_and_every_clips_accompaniment(tmp_path, tagger_preset):
+    preset = mirzoo.get_preset("conv2d_singing_voice").replace(clip_seconds=2.0)
+    entries, _ = voice_pairs(tmp_path, 2)
+    without = dataclasses.replace(entries[1], accompaniment=None)
+    with pytest.raises(ValueError, match=r"`remix` needs every clip's accompaniment; 1 of 4 clips name none"):
+        from_manifest([entries[0], without, *entries[2:]], preset, batch_size=2, remix=0.5)
+    with pytest.raises(ValueError, match="is a tagger"):
+        from_manifest([ManifestEntry(entries[0].audio, ("piano",))] * 2, tagger_preset, batch_size=2, remix=0.5)
+    batches(from_manifest([without] * 2, preset, batch_size=2, remix=0.0))  # without remixing, none is needed
+
+
+def test_a_clip_whose_accompaniment_is_unreadable_or_not_as_long_is_skipped_with_a_warning(tmp_path):
+    preset = mirzoo.get_preset("conv2d_singing_voice").replace(clip_seconds=2.0)
+    entries, _ = voice_pairs(tmp_path, 2)
+    short = write(tmp_path / "short.flac", np.zeros(22050), 22050)
+    (tmp_path / "broken.flac").write_bytes(b"not audio")
+    bad = [dataclasses.replace(entries[0], accompaniment=short),
+           dataclasses.replace(entries[2], accompaniment=str(tmp_path / "broken.flac"))]
+    with pytest.warns(SkippedAudioWarning) as caught:
+        clips = usable_clips(bad + entries, preset)
+    assert len(clips) == 4
+    messages = [str(warning.message) for warning in caught]
+    assert any("short.flac is not as long: 22050 samples at 22050 Hz, the audio 132300" in m for m in messages)
+    assert any("unreadable accompaniment" in m and "broken.flac" in m for m in messages)
+
+
+@pytest.mark.parametrize("remix", [-0.1, 1.5, True, "0.3", float("nan")])
+def test_a_remix_that_is_not_a_probability_is_refused(tmp_path, tagger_preset, remix):
+    entry = ManifestEntry(write(tmp_path / "a.wav", harmonic_test_signal(16000, 4.0), 16000), ())
+    with pytest.raises(ValueError, match=r"`remix` is a probability in \[0, 1\]"):
+        from_manifest([entry], tagger_preset, batch_size=1, remix=remix)

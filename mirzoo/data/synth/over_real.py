@@ -8,7 +8,8 @@ Layout of the output folder:
     labels/<pair>_sung.voice.npy, _twin.voice.npy      (frames, 1) at 100 fps: where the voice sounds (the twin's
                                                        all zero; `labels.sounding_frames`)
     pairs/<pair>.json                                  how the pair was made (track, excerpt, voice, level, gain)
-    voice_<split>.csv                                  the frame manifest (both clips of every pair)
+    voice_<split>.csv                                  the frame manifest (both clips of every pair, each naming
+                                                       the twin as its accompaniment)
     recipe.json                                        the arguments and counts
 
 A pair's record is written last (renamed into place), so an interrupted build resumes where it stopped and a
@@ -254,9 +255,11 @@ def build_over_real(directory, corpus, split, n_pairs, seconds=10.0, seed=0, voi
     else:
         with multiprocessing.get_context("spawn").Pool(processes) as pool:
             records = list(tqdm(pool.imap(render, range(n_pairs)), total=n_pairs, unit="pair", disable=not progress))
+    # Both clips name the twin as their accompaniment: the sung clip's voice is their difference, the twin's none.
     entries = [ManifestEntry(os.path.join(directory, "audio", f"{record['pair']}_{kind}.flac"),
                              frame_labels=os.path.join(directory, "labels", f"{record['pair']}_{kind}.voice.npy"),
-                             frame_rate=labelling.LABEL_FRAME_RATE)
+                             frame_rate=labelling.LABEL_FRAME_RATE,
+                             accompaniment=os.path.join(directory, "audio", f"{record['pair']}_twin.flac"))
                for record in records for kind in ("sung", "twin")]
     write_manifest(entries, os.path.join(directory, f"voice_{split}.csv"))
     recipe = {"corpus": os.path.abspath(corpus), "split": split, "n_pairs": n_pairs, "seconds": seconds, "seed": seed,

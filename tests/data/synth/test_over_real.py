@@ -141,6 +141,9 @@ def test_pairs_are_accompaniment_plus_voice_with_aligned_labels(corpus, tmp_path
     entries = read_manifest(os.path.join(folder, "voice_train.csv"))
     assert len(entries) == 12 and all(entry.frame_rate == LABEL_FRAME_RATE for entry in entries)
     assert [os.path.basename(entry.audio) for entry in entries[:2]] == ["pair00000_sung.flac", "pair00000_twin.flac"]
+    # Both rows of a pair name the twin: the sung clip's voice is their difference, and the twin has none.
+    assert all(entry.accompaniment == twin.audio for sung, twin in zip(entries[::2], entries[1::2])
+               for entry in (sung, twin))
 
 
 def test_a_build_reads_only_its_split_and_passes_over_vocals(corpus, tmp_path, stand_in_singer):
