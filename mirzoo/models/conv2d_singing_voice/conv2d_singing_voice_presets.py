@@ -62,18 +62,18 @@ SYNTH = PresetConfig(
 # wesnoth-1.16-music tracks nobody sings in (first 60 s).
 OVER_REAL = over_real(
     SYNTH,
-    "b1399ef3c013bc5b2f0082baa48ffaf839e1c4d57bf905a7a42a3568d9c062d8",
+    "5a3ffaff2b055cd0c9ab5614f8746dd8022d1d379cc02fe91031d6bd83f316d3",
     threshold=0.45,
     metrics={
-        "heldout_soundfont_f_measure": 0.848,
-        "heldout_soundfont_roc_auc": 0.954,
-        "test_f_measure": 0.827,
-        "test_roc_auc": 0.946,
-        "test_twins_voice_fraction": 0.018,
-        "validation_mixes_f_measure": 0.832,
-        "validation_mixes_roc_auc": 0.959,
+        "heldout_soundfont_f_measure": 0.857,
+        "heldout_soundfont_roc_auc": 0.956,
+        "test_f_measure": 0.832,
+        "test_roc_auc": 0.948,
+        "test_twins_voice_fraction": 0.022,
+        "validation_mixes_f_measure": 0.835,
+        "validation_mixes_roc_auc": 0.96,
         "validation_mixes_twins_voice_fraction": 0.047,
-        "wesnoth_instrumental_voice_fraction": 0.04,
+        "wesnoth_instrumental_voice_fraction": 0.042,
     },
 )
 
