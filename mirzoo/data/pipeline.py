@@ -171,7 +171,8 @@ def _prepare(entries, preset, labels, strict):
         except (RuntimeError, ValueError, OSError) as error:
             _skip(f"{entry.audio}: unusable audio, skipped ({error}).", strict)
             continue
-        problem = entry.accompaniment and _accompaniment_error(entry, info)
+        # A clip with nothing to mark (a twin) is its own accompaniment: nothing to compare.
+        problem = entry.accompaniment not in (None, entry.audio) and _accompaniment_error(entry, info)
         if problem:
             _skip(f"{entry.audio}: {problem}, skipped.", strict)
             continue
@@ -508,7 +509,8 @@ def clip_dataset(clips, preset, batch_size=16, training=True, seed=0, crop=None,
         audio = read(path_table[index], graph_table[index])
         if not remixing:
             return index, audio[:, None]
-        accompaniment = read(accompaniment_table[index], accompaniment_graph_table[index])
+        accompaniment = tf.cond(accompaniment_table[index] == path_table[index], lambda: audio,  # a twin: read once
+                                lambda: read(accompaniment_table[index], accompaniment_graph_table[index]))
         length = tf.minimum(tf.shape(audio)[0], tf.shape(accompaniment)[0])  # one unreadable: none
         return index, tf.stack([audio[:length], accompaniment[:length]], axis=1)
 
