@@ -62,18 +62,18 @@ SYNTH = PresetConfig(
 # wesnoth-1.16-music tracks nobody sings in (first 60 s).
 OVER_REAL = over_real(
     SYNTH,
-    "5a3ffaff2b055cd0c9ab5614f8746dd8022d1d379cc02fe91031d6bd83f316d3",
-    threshold=0.45,
+    "bbeb1311119f1b593ff39f8c1f47d55f412fbd058b500f59d8c2e99215c93a76",
+    threshold=0.4,
     metrics={
-        "heldout_soundfont_f_measure": 0.857,
-        "heldout_soundfont_roc_auc": 0.956,
-        "test_f_measure": 0.832,
-        "test_roc_auc": 0.948,
-        "test_twins_voice_fraction": 0.022,
-        "validation_mixes_f_measure": 0.835,
-        "validation_mixes_roc_auc": 0.96,
-        "validation_mixes_twins_voice_fraction": 0.047,
-        "wesnoth_instrumental_voice_fraction": 0.042,
+        "heldout_soundfont_f_measure": 0.862,
+        "heldout_soundfont_roc_auc": 0.959,
+        "test_f_measure": 0.838,
+        "test_roc_auc": 0.95,
+        "test_twins_voice_fraction": 0.018,
+        "validation_mixes_f_measure": 0.842,
+        "validation_mixes_roc_auc": 0.963,
+        "validation_mixes_twins_voice_fraction": 0.041,
+        "wesnoth_instrumental_voice_fraction": 0.035,
     },
 )
 
