@@ -83,22 +83,19 @@ train_from runs_speed135 conv2d_singing_voice "$OUT/runs_speed/conv2d_singing_vo
 # the examples' voices laid over another example's accompaniment at a fresh level, 3 epochs at lr 3e-5 from those
 # weights, keeping the last (selection F 0.838, 0.840 and 0.840; validation loss 0.2433, 0.2458, 0.2419). Without
 # --cache: the clips and their accompaniments (11.3 GB) did not fit in memory beside a test run.
-mirzoo train "$OUT/runs_speed135/conv2d_singing_voice/preset" --weights default --train "$OUT/train/voice_train.csv" \
-    --validation "$OUT/val/voice_validation.csv" --out "$OUT/runs_remix/conv2d_singing_voice" --epochs 3 \
-    --batch-size 16 --crop-seconds 6 --learning-rate 0.00003 --mix 0 --speed 1.35 --remix 0.5 \
-    --mixed-precision bfloat16 --keep last --no-progress
+remix_from() {  # run folder, starting run folder, epochs (in all), learning rate
+    mirzoo train "$OUT/$2/conv2d_singing_voice/preset" --weights default --train "$OUT/train/voice_train.csv" \
+        --validation "$OUT/val/voice_validation.csv" --out "$OUT/$1/conv2d_singing_voice" --epochs "$3" \
+        --batch-size 16 --crop-seconds 6 --learning-rate "$4" --mix 0 --speed 1.35 --remix 0.5 \
+        --mixed-precision bfloat16 --keep last --no-progress
+}
+remix_from runs_remix runs_speed135 3 0.00003
 # Twice the pairs again (the build extends the 3,200), remixing and speed perturbation as before, from those weights:
 # 1 epoch at lr 1e-4 and 2 at 3e-5, keeping the last (selection F 0.839, 0.845 and 0.846; validation loss 0.2446,
 # 0.2373 and 0.2363).
 build train 6400 0 train
-remix_6400() {  # epochs (in all), learning rate
-    mirzoo train "$OUT/runs_remix/conv2d_singing_voice/preset" --weights default \
-        --train "$OUT/train/voice_train.csv" --validation "$OUT/val/voice_validation.csv" \
-        --out "$OUT/runs_6400/conv2d_singing_voice" --epochs "$1" --batch-size 16 --crop-seconds 6 \
-        --learning-rate "$2" --mix 0 --speed 1.35 --remix 0.5 --mixed-precision bfloat16 --keep last --no-progress
-}
-remix_6400 1 0.0001
-remix_6400 3 0.00003
+remix_from runs_6400 runs_remix 1 0.0001
+remix_from runs_6400 runs_remix 3 0.00003
 # F at the threshold that maximises it on the selection pairs: that threshold is the one the over_real presets'
 # "segments" decoders name. The epochs and thresholds up to the 3,200-pair stage came from the 40 "val" pairs; 40 pairs
 # could not tell the speed-perturbed weights from those (0.835 against 0.844, while every other set preferred them),
