@@ -124,10 +124,12 @@ def _functional(preset):
 
 
 def _contract(preset):
-    """What trained weights are for: `_functional` but a frame model's `clip_seconds` (only `predict`'s chunk)."""
+    """What trained weights are for: `_functional` but a frame model's `clip_seconds` (only `predict`'s chunk) and
+    the architecture's `speeds` (the views it averages, :mod:`mirzoo.models.speeds`: the same weights score each)."""
     contract = _functional(preset)
     if preset.task == "frames":
         del contract["clip_seconds"]
+    contract["arch_config"].pop("speeds", None)
     return contract
 
 

@@ -9,6 +9,10 @@ add F per voice-to-accompaniment level and per Festival voice) or the synthetic 
 (scripts/regenerate_synth_voice_test.py). Groups as in benchmarks/evaluate.py: `pairs` (sung clips and twins),
 `sung`, `twins`.
 
+`--speeds 1 1,1.5 …` evaluates each model once per list of speeds instead of its preset's own: the same weights,
+averaging their frame scores over the audio played at those speeds (`arch_config["speeds"]`,
+`mirzoo.models.speeds`). On the selection set, that chooses the views a preset averages.
+
 `--instrumental FOLDER` also measures false alarms on real music that nobody sings in (held out: never used
 for training): the share of frames called voice in the first `--seconds` of each recording of FOLDER, passing
 over recordings where musicnn.mtt's taggram gives a vocal tag (those of `mirzoo corpus over-real`) >= 0.3 in a
@@ -119,6 +123,14 @@ def false_alarms(model, excerpts):
             "recordings_over_10_percent": sum(share > 0.1 for share in shares.values()), "per_recording": shares}
 
 
+def with_speeds(model, speeds):
+    """`model` averaging over `speeds` (its own weights, `arch_config["speeds"]` replaced)."""
+    preset = model.preset.replace(arch_config=dict(model.preset.arch_config, speeds=speeds))
+    views = mirzoo.build(preset)
+    views.set_weights(model.get_weights())
+    return views
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", nargs="+", required=True, help="preset names or trained preset folders")
@@ -126,14 +138,18 @@ def main():
     parser.add_argument("--json", help="also write the results here")
     parser.add_argument("--instrumental", metavar="FOLDER", help="real recordings without singing (false alarms)")
     parser.add_argument("--seconds", type=float, default=60.0, help="of each --instrumental recording (default 60)")
+    parser.add_argument("--speeds", nargs="+", metavar="S,S,…", default=[],
+                        help="evaluate each model averaging over each of these lists of speeds (1 among them)")
     args = parser.parse_args()
+    speed_lists = [tuple(float(speed) for speed in text.split(",")) for text in args.speeds] or [None]
     results = {}
     excerpts, passed_over = instrumental_excerpts(args.instrumental, args.seconds) if args.instrumental else ({}, [])
     if args.instrumental:
         print(f"{args.instrumental}: {len(excerpts)} recordings; passed over (the teacher hears vocals): "
               f"{', '.join(passed_over) or 'none'}", flush=True)
-    for name in args.models:
-        model = mirzoo.load(name)
+    for name, speeds in ((name, speeds) for name in args.models for speeds in speed_lists):
+        model = mirzoo.load(name) if speeds is None else with_speeds(mirzoo.load(name), speeds)
+        name = name if speeds is None else f"{name} at speeds {','.join(f'{speed:g}' for speed in speeds)}"
         if excerpts:
             row = results.setdefault(name, {})["instrumental"] = false_alarms(model, excerpts)
             print(f"{name} | {args.instrumental} | {row['recordings']} recordings | voice fraction "

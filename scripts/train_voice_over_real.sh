@@ -108,6 +108,10 @@ python scripts/evaluate_voice_over_real.py --models "$OUT/runs_6400/conv2d_singi
     --sets "$OUT/val120:validation" --json "$OUT/thresholds_conv2d.json"
 python scripts/publish_weights.py "$OUT/runs_relabelled" --tag over_real
 python scripts/publish_weights.py "$OUT/runs_6400" --tag over_real
+# The views the published 2-D CNN averages at test time (arch_config["speeds"] in its preset; the same weights score
+# each) and their threshold, on the selection pairs: the two views of the best F (0.858 at 0.5, as three views give).
+python scripts/evaluate_voice_over_real.py --models conv2d_singing_voice.over_real --sets "$OUT/val120:validation" \
+    --speeds 1 1,1.25 1,1.5 1,1.25,1.5 --json "$OUT/speeds_conv2d.json"
 python scripts/evaluate_voice_over_real.py \
     --models conv2d_singing_voice.synth bilstm_singing_voice.synth conv2d_singing_voice.over_real \
     bilstm_singing_voice.over_real \

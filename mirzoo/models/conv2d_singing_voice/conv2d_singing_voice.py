@@ -17,6 +17,7 @@ import keras
 from keras import ops
 
 from mirzoo.models.frontend import build_frontend, waveform_input
+from mirzoo.models.speeds import average_over_speeds
 
 EXCERPT_FRAMES = 115
 
@@ -61,7 +62,7 @@ def _remaining_bands(bands, pool_size):
     return bands
 
 
-def build(preset, filters=(64, 32, 128, 64), units=(256, 64), pool_size=3, leak=0.01, dropout=0.5):
+def build(preset, filters=(64, 32, 128, 64), units=(256, 64), pool_size=3, leak=0.01, dropout=0.5, speeds=(1.0,)):
     """Build the network for `preset`.
 
     Args:
@@ -71,42 +72,52 @@ def build(preset, filters=(64, 32, 128, 64), units=(256, 64), pool_size=3, leak=
         pool_size: max-pooling factor in time and frequency.
         leak: negative slope of the leaky ReLUs.
         dropout: dropout before each dense layer (training only).
+        speeds: the network scores the audio played at each of these speeds (1.0 among them) and averages
+            (:func:`mirzoo.models.speeds.average_over_speeds`); `(1.0,)`: the audio as recorded only. The
+            weights are the same whatever the speeds.
 
     Returns:
         `keras.Model` from waveform `(batch, samples)` to `(batch, frames, len(labels))`.
     """
-    waveform = waveform_input()
-    spectrogram = build_frontend(preset)(waveform)
-    bands = _remaining_bands(spectrogram.shape[-1], pool_size)
+    frontend = build_frontend(preset)
+    n_mels = frontend.compute_output_shape((None, None))[-1]
+    bands = _remaining_bands(n_mels, pool_size)
     if bands < 1:
-        raise ValueError(f"conv2d_singing_voice needs at least 40 mel bands; the preset has {spectrogram.shape[-1]}.")
-    x = keras.layers.BatchNormalization(name="input_norm")(spectrogram)
-    x = keras.layers.Reshape((-1, spectrogram.shape[-1], 1), name="add_channel")(x)
+        raise ValueError(f"conv2d_singing_voice needs at least 40 mel bands; the preset has {n_mels}.")
     half = EXCERPT_FRAMES // 2
-    x = keras.layers.ZeroPadding2D(((half, half), (0, 0)), name="excerpt_padding")(x)
-
+    layers = [frontend, keras.layers.BatchNormalization(name="input_norm"),
+              keras.layers.Reshape((-1, n_mels, 1), name="add_channel"),
+              keras.layers.ZeroPadding2D(((half, half), (0, 0)), name="excerpt_padding")]
     dilation = 1
     for stage in range(2):
         for index in range(2):
-            width = filters[2 * stage + index]
-            x = keras.layers.Conv2D(width, 3, dilation_rate=(dilation, 1), name=f"conv_{2 * stage + index + 1}")(x)
-            x = keras.layers.LeakyReLU(leak, name=f"conv_{2 * stage + index + 1}_relu")(x)
-        x = TimeDilatedMaxPooling(pool_size, dilation, name=f"pool_{stage + 1}_time")(x)
-        x = keras.layers.MaxPooling2D((1, pool_size), name=f"pool_{stage + 1}_freq")(x)
+            name = f"conv_{2 * stage + index + 1}"
+            layers += [keras.layers.Conv2D(filters[2 * stage + index], 3, dilation_rate=(dilation, 1), name=name),
+                       keras.layers.LeakyReLU(leak, name=f"{name}_relu")]
+        layers += [TimeDilatedMaxPooling(pool_size, dilation, name=f"pool_{stage + 1}_time"),
+                   keras.layers.MaxPooling2D((1, pool_size), name=f"pool_{stage + 1}_freq")]
         dilation *= pool_size
-
     # What is left of an excerpt: the dense layers are convolutions over its whole extent.
-    remaining_frames = _excerpt_frames_left(pool_size)
-    x = keras.layers.Dropout(dropout, name="dropout_1")(x)
-    x = keras.layers.Conv2D(units[0], (remaining_frames, bands), dilation_rate=(dilation, 1), name="dense_1")(x)
-    x = keras.layers.LeakyReLU(leak, name="dense_1_relu")(x)
-    x = keras.layers.Reshape((-1, units[0]), name="to_frames")(x)
-    x = keras.layers.Dropout(dropout, name="dropout_2")(x)
-    x = keras.layers.Dense(units[1], name="dense_2")(x)
-    x = keras.layers.LeakyReLU(leak, name="dense_2_relu")(x)
-    x = keras.layers.Dropout(dropout, name="dropout_3")(x)
-    scores = keras.layers.Dense(len(preset.labels), activation="sigmoid", name="head")(x)
-    return keras.Model(waveform, scores, name=preset.arch)
+    layers += [
+        keras.layers.Dropout(dropout, name="dropout_1"),
+        keras.layers.Conv2D(units[0], (_excerpt_frames_left(pool_size), bands), dilation_rate=(dilation, 1),
+                            name="dense_1"),
+        keras.layers.LeakyReLU(leak, name="dense_1_relu"),
+        keras.layers.Reshape((-1, units[0]), name="to_frames"),
+        keras.layers.Dropout(dropout, name="dropout_2"),
+        keras.layers.Dense(units[1], name="dense_2"),
+        keras.layers.LeakyReLU(leak, name="dense_2_relu"),
+        keras.layers.Dropout(dropout, name="dropout_3"),
+        keras.layers.Dense(len(preset.labels), activation="sigmoid", name="head"),
+    ]
+
+    def network(audio):
+        for layer in layers:
+            audio = layer(audio)
+        return audio
+
+    waveform = waveform_input()
+    return keras.Model(waveform, average_over_speeds(waveform, network, speeds), name=preset.arch)
 
 
 def _excerpt_frames_left(pool_size):
