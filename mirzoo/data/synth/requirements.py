@@ -40,6 +40,10 @@ MODULES = {
     "mido": ("mido", None),
 }
 
+# What provides a module that a binding imports without declaring it: pyworld 0.3.5 imports pkg_resources, which
+# setuptools 81 removed (installing another package, torch for one, can upgrade setuptools past it).
+PROVIDERS = {"pkg_resources": '"setuptools<81"'}
+
 
 def _module_problem(name):
     """What is missing for `import name` and how to install it, or None when the import works."""
@@ -50,7 +54,7 @@ def _module_problem(name):
             importlib.import_module(name)
     except ModuleNotFoundError as error:
         if error.name != name:  # the module is there, one of its own imports is not
-            raise
+            return f"{error.name}, which {distribution} imports (pip install {PROVIDERS.get(error.name, error.name)})"
         return f"the Python package {distribution} ({PIP_STEP})"
     except (ImportError, OSError) as error:  # pyfluidsynth without libfluidsynth: "Couldn't find the FluidSynth …"
         if library is None:

@@ -44,6 +44,17 @@ def test_missing_python_packages_are_named_with_the_extra(without):
         requirements.require("Singing (Festival and WORLD)", sung=True)
 
 
+def test_a_module_a_binding_imports_is_named_with_what_provides_it(monkeypatch, tmp_path, without):
+    """pyworld 0.3.5 imports pkg_resources, gone since setuptools 81: a stand-in pyworld that imports it, with
+    pkg_resources blocked, is reported with the pin that brings it back instead of failing inside the import."""
+    (tmp_path / "pyworld").mkdir()
+    (tmp_path / "pyworld" / "__init__.py").write_text("import pkg_resources\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "pyworld", raising=False)
+    without("pkg_resources")
+    assert requirements.missing(sung=True)[0] == 'pkg_resources, which pyworld imports (pip install "setuptools<81")'
+
+
 def test_fluidsynth_without_its_library_names_the_debian_package(monkeypatch):
     monkeypatch.delitem(sys.modules, "fluidsynth", raising=False)
     monkeypatch.setattr(sys, "meta_path", [LibraryMissing(), *sys.meta_path])
