@@ -10,6 +10,7 @@ import keras
 from keras import ops
 
 from mirzoo.layers import Resample
+from mirzoo.layers.checks import check_positive_number, is_finite_number
 
 # Speeds are played as a ratio of small integers (the resampler's up and down factors).
 MAX_SPEED_DENOMINATOR = 100
@@ -22,7 +23,7 @@ def speed_ratio(speed):
     Raises:
         ValueError: a speed that is not a number in [0.5, 2].
     """
-    if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not 0.5 <= speed <= 2.0:
+    if not is_finite_number(speed) or not 0.5 <= speed <= 2.0:
         raise ValueError(f"a speed is a number in [0.5, 2] (1: as recorded); received {speed!r}.")
     ratio = fractions.Fraction(speed).limit_denominator(MAX_SPEED_DENOMINATOR)
     return ratio.numerator, ratio.denominator
@@ -62,9 +63,7 @@ class StretchedFrames(keras.layers.Layer):
 
     def __init__(self, speed, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(speed, bool) or not isinstance(speed, (int, float)) or not speed > 0:
-            raise ValueError(f"speed must be a number > 0; received {speed!r}.")
-        self.speed = float(speed)
+        self.speed = check_positive_number("speed", speed)
 
     def call(self, inputs):
         scores, reference = inputs

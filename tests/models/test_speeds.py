@@ -35,7 +35,7 @@ class TestStretchedFrames(TestCase):
 
     @pytest.mark.parametrize("speed", [0, -1.0, True, "1.25", None])
     def test_a_bad_speed_is_refused_by_name(self, speed):
-        with pytest.raises(ValueError, match="speed must be a number > 0"):
+        with pytest.raises(ValueError, match="`speed` must be a finite number > 0"):
             StretchedFrames(speed)
 
 
